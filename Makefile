@@ -1,0 +1,112 @@
+# tierbench: one non-recursive GNU Makefile. Each folder is a part; a part's objects link with the
+# parts it may depend on (DEPS_x) and its libraries only, so a forbidden include is a link error
+# in that part's test binary. Build output goes to $(BUILD) (default build/).
+
+CFLAGS ?= -O2 -g
+PREFIX ?= /usr/local
+BUILD ?= build
+VERSION := 0.1.0
+
+TB_CFLAGS := -std=c11 -D_GNU_SOURCE -I. -MMD -MP -Wall -Wextra -Wshadow -Wformat=2 \
+	-Wstrict-prototypes -Wmissing-prototypes -Wvla -DTB_VERSION='"$(VERSION)"' \
+	-DTB_DATADIR='"$(PREFIX)/share/tierbench"'
+ifeq ($(WERROR),1)
+TB_CFLAGS += -Werror
+endif
+ifneq ($(SAN),)
+TB_CFLAGS += -fsanitize=$(SAN) -fno-omit-frame-pointer -fno-sanitize-recover=all
+LDFLAGS += -fsanitize=$(SAN)
+endif
+
+PARTS := common db reports server loadgen console
+# Transitive dependencies of each part (what its code may call).
+DEPS_common :=
+DEPS_db := common
+DEPS_reports := common
+DEPS_server := common
+DEPS_loadgen := common db
+DEPS_console := common server
+# Libraries of each part: pkg-config names and plain -l flags.
+PKG_db := sqlite3
+PKG_loadgen := libcurl libcjson
+PKG_console := ncursesw libcurl libcjson
+LIBS_server := -lcivetweb
+LIBS_loadgen := -lhttp_parser
+LIBS_common := -lm -lpthread
+
+pkg_cflags = $(if $(1),$(shell pkg-config --cflags $(1)))
+pkg_libs = $(if $(1),$(shell pkg-config --libs $(1)))
+
+$(foreach p,$(PARTS),$(eval SRC_$(p) := $(wildcard $(p)/*.c)))
+$(foreach p,$(PARTS),$(eval OBJ_$(p) := $(SRC_$(p):%.c=$(BUILD)/%.o)))
+$(foreach p,$(PARTS),$(eval LINK_$(p) := $(PKG_$(p)) $(foreach d,$(DEPS_$(p)),$(PKG_$(d)))))
+$(foreach p,$(PARTS),$(eval LDLIBS_$(p) := $(call pkg_libs,$(LINK_$(p))) $(LIBS_$(p)) \
+	$(foreach d,$(DEPS_$(p)),$(LIBS_$(d))) $(LIBS_common)))
+
+ALL_PKGS := $(sort $(foreach p,$(PARTS),$(PKG_$(p))))
+ALL_OBJ := $(foreach p,$(PARTS),$(OBJ_$(p)))
+ALL_LIBS := $(call pkg_libs,$(ALL_PKGS)) $(foreach p,$(PARTS),$(LIBS_$(p)))
+TB_CFLAGS += $(call pkg_cflags,$(ALL_PKGS) check)
+
+BIN := $(BUILD)/tierbench
+SUPPORT_OBJ := $(patsubst %.c,$(BUILD)/%.o,$(wildcard tests/support/*.c))
+CHECKS := $(patsubst tests/%.c,$(BUILD)/tests/%,$(wildcard tests/check_*.c))
+ITS_C := $(patsubst tests/%.c,$(BUILD)/tests/%,$(wildcard tests/it_*.c))
+ITS_SH := $(wildcard tests/it_*.sh)
+CHECK_LIBS := $(call pkg_libs,check)
+
+.PHONY: all deps run test check-unit check-it asan lint install clean
+all: $(BIN)
+
+deps:
+	@sh scripts/deps.sh
+
+$(BUILD)/%.o: %.c
+	@mkdir -p $(@D)
+	$(CC) $(TB_CFLAGS) $(CFLAGS) -c $< -o $@
+
+$(BIN): $(BUILD)/main.o $(ALL_OBJ)
+	$(CC) $(LDFLAGS) -o $@ $^ $(ALL_LIBS) $(LIBS_common)
+
+# tests/check_<part>.c links with <part> and its dependencies only.
+$(foreach p,$(PARTS),$(eval $(BUILD)/tests/check_$(p): $(BUILD)/tests/check_$(p).o $(OBJ_$(p)) \
+	$(foreach d,$(DEPS_$(p)),$(OBJ_$(d))) $(SUPPORT_OBJ) ; \
+	$$(CC) $$(LDFLAGS) -o $$@ $$^ $(LDLIBS_$(p)) $$(CHECK_LIBS)))
+# tests/it_<flow>.c may use every part.
+$(BUILD)/tests/it_%: $(BUILD)/tests/it_%.o $(ALL_OBJ) $(SUPPORT_OBJ)
+	$(CC) $(LDFLAGS) -o $@ $^ $(ALL_LIBS) $(LIBS_common) $(CHECK_LIBS)
+
+run: deps
+	@$(MAKE) --no-print-directory all
+	$(BIN) console
+
+test: deps
+	@$(MAKE) --no-print-directory all $(CHECKS) $(ITS_C)
+	@$(MAKE) --no-print-directory check-unit check-it
+
+check-unit: $(CHECKS)
+	@set -e; for t in $(CHECKS); do echo "== $$t"; CK_FORK=yes $$t; done
+
+check-it: $(BIN) $(ITS_C)
+	@set -e; for t in $(ITS_C); do echo "== $$t"; TIERBENCH=$(BIN) $$t; done; \
+	for t in $(ITS_SH); do echo "== $$t"; TIERBENCH=$(BIN) sh $$t; done
+
+asan: deps
+	@$(MAKE) --no-print-directory BUILD=build-asan SAN=address,undefined \
+		check-unit check-it
+
+LINT_SRC := main.c $(foreach p,$(PARTS),$(SRC_$(p)) $(wildcard $(p)/*.h)) $(wildcard tests/*.c)
+lint:
+	clang-format --dry-run --Werror $(LINT_SRC)
+	cppcheck --quiet --error-exitcode=1 --enable=warning,performance,portability \
+		--std=c11 -I. --suppress=missingIncludeSystem --inline-suppr $(LINT_SRC)
+
+install: $(BIN)
+	install -D -m 0755 $(BIN) $(DESTDIR)$(PREFIX)/bin/tierbench
+	mkdir -p $(DESTDIR)$(PREFIX)/share/tierbench
+	cp -R public $(DESTDIR)$(PREFIX)/share/tierbench/
+
+clean:
+	rm -rf build build-asan
+
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

@@ -1,0 +1,69 @@
+/* loadgen/loadgen.h: the load generator's public API. lg_run drives HTTP load at a target with
+ * per-thread epoll loops (http://) or libcurl (https://) and fills a struct run_result
+ * (common/run.h). The ab, wrk and run subcommands (cmd_*.c) turn argv into a struct lg_config,
+ * call lg_run, print in their tool's layout and save the run (lg_finish). */
+#ifndef TB_LOADGEN_H
+#define TB_LOADGEN_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "common/run.h"
+
+/* One kind of request. Its wire bytes are built once, before the run. */
+struct lg_request {
+    const char *method;          /* "GET", "POST", "HEAD", ... */
+    const char *path;            /* path and query, e.g. "/api/health"; NULL: the URL's */
+    const char *const *headers;  /* extra "Name: value" lines; they replace defaults by name */
+    size_t nheaders;
+    const char *body;            /* NULL: no body */
+    size_t body_bytes;
+    unsigned weight;             /* share in a weighted mix; 0 counts as 1 */
+};
+
+/* Called on the calling thread about every 100 ms while a run is going, for progress output. */
+typedef void lg_progress_fn(void *arg, uint64_t requests_done, uint64_t elapsed_us);
+
+struct lg_config {
+    const char *url;                    /* http://host[:port]/path or https://... */
+    const struct lg_request *requests;  /* NULL: one GET of the URL's path */
+    size_t nrequests;
+    unsigned threads;                   /* >= 1 */
+    unsigned connections;               /* total across threads, >= threads */
+    uint64_t duration_us;               /* stop after this long; 0: only max_requests stops it */
+    uint64_t max_requests;              /* stop after this many responses; 0: no limit */
+    double rate_rps;                    /* > 0: constant rate (wrk2 -R), latency corrected */
+    uint64_t timeout_us;                /* per request; 0: default 2 s (wrk's) */
+    bool keep_alive;                    /* false: one request per connection (ab without -k) */
+    bool http10;                        /* send HTTP/1.0 (ab's wire format) */
+    lg_progress_fn *progress;
+    void *progress_arg;
+};
+
+/* Runs the load test. Fills *out (which the caller frees with run_result_free) and returns 0,
+ * or returns -1 with a one-line reason in err (bad URL, unresolvable host, no memory). Socket
+ * errors during the run are counted in out->errors, never fatal. Stops early, cleanly, when
+ * lg_stop is called (e.g. from a SIGINT handler). */
+int lg_run(const struct lg_config *cfg, struct run_result *out, char *err, size_t errlen);
+
+/* Async-signal-safe: asks a running lg_run to stop and report what it has. */
+void lg_stop(void);
+
+/* What every load command does with a finished run: options shared by ab, wrk and run. */
+struct lg_save_opts {
+    const char *db_path; /* NULL: --db, else $TIERBENCH_DB, else $XDG_DATA_HOME/tierbench/results.db */
+    const char *json_path; /* NULL: none; "-": stdout */
+    bool no_save;
+};
+
+/* Saves r in the result store (unless no_save), sets r->id, writes the JSON result when asked,
+ * and prints "Run N saved to PATH" to stderr. Returns 0, or -1 with a reason in err. */
+int lg_finish(const struct lg_save_opts *opts, struct run_result *r, char *err, size_t errlen);
+
+/* Subcommands, called by main.c with argv[0] = the subcommand name. Return the exit status. */
+int lg_cmd_ab(int argc, char **argv);
+int lg_cmd_wrk(int argc, char **argv);
+int lg_cmd_run(int argc, char **argv);
+
+#endif
