@@ -24,7 +24,7 @@ DEPS_common :=
 DEPS_db := common
 DEPS_reports := common
 DEPS_server := common
-DEPS_loadgen := common db
+DEPS_loadgen := common db reports
 DEPS_console := common server
 # Libraries of each part: pkg-config names and plain -l flags.
 PKG_db := sqlite3
@@ -51,6 +51,9 @@ TB_CFLAGS += $(call pkg_cflags,$(ALL_PKGS) check)
 BIN := $(BUILD)/tierbench
 SUPPORT_OBJ := $(patsubst %.c,$(BUILD)/%.o,$(wildcard tests/support/*.c))
 CHECKS := $(patsubst tests/%.c,$(BUILD)/tests/%,$(wildcard tests/check_*.c))
+# tests/check_<part>.c and tests/check_<part>_<topic>.c belong to <part>.
+$(foreach p,$(PARTS),$(eval TESTS_$(p) := $(patsubst tests/%.c,$(BUILD)/tests/%,\
+	$(wildcard tests/check_$(p).c tests/check_$(p)_*.c))))
 ITS_C := $(patsubst tests/%.c,$(BUILD)/tests/%,$(wildcard tests/it_*.c))
 ITS_SH := $(wildcard tests/it_*.sh)
 CHECK_LIBS := $(call pkg_libs,check)
@@ -68,10 +71,10 @@ $(BUILD)/%.o: %.c
 $(BIN): $(BUILD)/main.o $(ALL_OBJ)
 	$(CC) $(LDFLAGS) -o $@ $^ $(ALL_LIBS) $(LIBS_common)
 
-# tests/check_<part>.c links with <part> and its dependencies only.
-$(foreach p,$(PARTS),$(eval $(BUILD)/tests/check_$(p): $(BUILD)/tests/check_$(p).o $(OBJ_$(p)) \
+# A part's test binaries link with that part and its dependencies only.
+$(foreach p,$(PARTS),$(foreach t,$(TESTS_$(p)),$(eval $(t): $(t).o $(OBJ_$(p)) \
 	$(foreach d,$(DEPS_$(p)),$(OBJ_$(d))) $(SUPPORT_OBJ) ; \
-	$$(CC) $$(LDFLAGS) -o $$@ $$^ $(LDLIBS_$(p)) $$(CHECK_LIBS)))
+	$$(CC) $$(LDFLAGS) -o $$@ $$^ $(LDLIBS_$(p)) $$(CHECK_LIBS))))
 # tests/it_<flow>.c may use every part.
 $(BUILD)/tests/it_%: $(BUILD)/tests/it_%.o $(ALL_OBJ) $(SUPPORT_OBJ)
 	$(CC) $(LDFLAGS) -o $@ $^ $(ALL_LIBS) $(LIBS_common) $(CHECK_LIBS)

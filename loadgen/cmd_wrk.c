@@ -1,0 +1,11 @@
+/* loadgen/cmd_wrk.c: `tierbench wrk` (placeholder until it lands). */
+#include <stdio.h>
+
+#include "loadgen/loadgen.h"
+
+int lg_cmd_wrk(int argc, char **argv)
+{
+    (void)argc;
+    fprintf(stderr, "tierbench %s: not built yet\n", argv[0]);
+    return 2;
+}
