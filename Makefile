@@ -64,9 +64,12 @@ all: $(BIN)
 deps:
 	@sh scripts/deps.sh
 
+# V=1 shows the full compiler command lines.
+Q := $(if $(V),,@)
 $(BUILD)/%.o: %.c
 	@mkdir -p $(@D)
-	$(CC) $(TB_CFLAGS) $(CFLAGS) -c $< -o $@
+	@$(if $(V),,echo "  CC      $<")
+	$(Q)$(CC) $(TB_CFLAGS) $(CFLAGS) -c $< -o $@
 
 $(BIN): $(BUILD)/main.o $(ALL_OBJ)
 	$(CC) $(LDFLAGS) -o $@ $^ $(ALL_LIBS) $(LIBS_common)
