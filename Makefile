@@ -28,6 +28,7 @@ DEPS_loadgen := common db reports
 DEPS_console := common server
 # Libraries of each part: pkg-config names and plain -l flags.
 PKG_db := sqlite3
+PKG_reports := libcjson
 PKG_loadgen := libcurl libcjson
 PKG_console := ncursesw libcurl libcjson
 LIBS_server := -lcivetweb

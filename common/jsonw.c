@@ -4,6 +4,7 @@
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <string.h>
 
 static void put(struct jsonw *w, const char *s, size_t n)
 {
@@ -142,6 +143,15 @@ void jsonw_null(struct jsonw *w, const char *key)
 {
     element(w, key);
     put(w, "null", 4);
+}
+
+void jsonw_raw(struct jsonw *w, const char *key, const char *raw)
+{
+    element(w, key);
+    if (raw)
+        put(w, raw, strlen(raw));
+    else
+        put(w, "null", 4);
 }
 
 long jsonw_finish(struct jsonw *w)
