@@ -25,6 +25,32 @@ struct lg_request {
 /* Called on the calling thread about every 100 ms while a run is going, for progress output. */
 typedef void lg_progress_fn(void *arg, uint64_t requests_done, uint64_t elapsed_us);
 
+/* One finished request, for per-request logs (ab -g). Times are microseconds. */
+struct lg_sample {
+    double start_unix_s; /* wall time the request (or its connection) started */
+    uint64_t connect_us; /* 0 on a reused connection */
+    uint64_t ttfb_us;    /* start to first response byte */
+    uint64_t total_us;
+    int status;          /* 0: the request failed */
+};
+/* Called on worker threads (possibly concurrently) after each request; must be thread-safe. */
+typedef void lg_sample_fn(void *arg, const struct lg_sample *s);
+
+/* Results the ab and wrk layouts need beyond struct run_result; optional (lg_config.detail). */
+#define LG_ERRNO_MAX 160
+struct lg_detail {
+    /* Errors by class and errno; errno 0 means not from a system call (EOF, timeout, parse). */
+    uint64_t errno_counts[RUN_ERR__COUNT][LG_ERRNO_MAX];
+    struct hist *connect_req_us;  /* per request: connect time, 0 on a reused connection */
+    struct hist *processing_us;   /* per request: total minus connect */
+    uint64_t keepalive_responses; /* responses that left the connection open */
+    uint64_t connections_opened;
+    uint64_t requests_sent;
+    uint64_t body_bytes_sent; /* request body bytes written */
+};
+/* Frees the histograms and zeroes d; accepts NULL. */
+void lg_detail_free(struct lg_detail *d);
+
 struct lg_config {
     const char *url;                    /* http://host[:port]/path or https://... */
     const struct lg_request *requests;  /* NULL: one GET of the URL's path */
@@ -39,6 +65,9 @@ struct lg_config {
     bool http10;                        /* send HTTP/1.0 (ab's wire format) */
     lg_progress_fn *progress;
     void *progress_arg;
+    struct lg_detail *detail;           /* optional out: filled when non-NULL */
+    lg_sample_fn *on_sample;            /* optional per-request callback (slows the run) */
+    void *on_sample_arg;
 };
 
 /* Runs the load test. Fills *out (which the caller frees with run_result_free) and returns 0,
