@@ -1,0 +1,818 @@
+/* db/db.c: the SQLite result store (see db.h and docs/store.md). The schema lives in the
+ * migrations[] table below: migrations[i] takes a file from user_version i to i + 1, inside one
+ * transaction, so a file is always at some whole version. This is the only file that includes
+ * <sqlite3.h>. */
+#include "db/db.h"
+#include "db/db_int.h"
+
+#include <errno.h>
+#include <sqlite3.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+struct db {
+    sqlite3 *sql;
+    char path[4096];
+    char err[512];
+};
+
+static const char *const migrations[DB_SCHEMA_VERSION] = {
+    /* 0 -> 1: runs, their status counts, errors by class and per-second timeline; groups. */
+    "CREATE TABLE groups ("
+    "  id INTEGER PRIMARY KEY,"
+    "  kind TEXT NOT NULL,"
+    "  name TEXT NOT NULL DEFAULT '',"
+    "  created_unix_s REAL NOT NULL);"
+    "CREATE TABLE runs ("
+    "  id INTEGER PRIMARY KEY,"
+    "  group_id INTEGER REFERENCES groups(id) ON DELETE SET NULL,"
+    "  tool TEXT NOT NULL,"
+    "  engine TEXT NOT NULL DEFAULT '',"
+    "  cmdline TEXT,"
+    "  config_json TEXT,"
+    "  target TEXT NOT NULL DEFAULT '',"
+    "  label TEXT NOT NULL DEFAULT '',"
+    "  tier TEXT NOT NULL DEFAULT '',"
+    "  start_unix_s REAL NOT NULL,"
+    "  duration_s REAL NOT NULL,"
+    "  threads INTEGER NOT NULL,"
+    "  connections INTEGER NOT NULL,"
+    "  rate_rps REAL NOT NULL,"
+    "  requests INTEGER NOT NULL,"
+    "  bytes_read INTEGER NOT NULL,"
+    "  bytes_written INTEGER NOT NULL,"
+    "  errors_total INTEGER NOT NULL,"
+    "  length_errors INTEGER NOT NULL,"
+    "  server_software TEXT NOT NULL DEFAULT '',"
+    "  doc_bytes INTEGER NOT NULL,"
+    "  html_bytes INTEGER NOT NULL,"
+    "  rps REAL NOT NULL,"
+    "  min_us INTEGER NOT NULL,"
+    "  mean_us REAL NOT NULL,"
+    "  stdev_us REAL NOT NULL,"
+    "  p50_us INTEGER NOT NULL,"
+    "  p75_us INTEGER NOT NULL,"
+    "  p90_us INTEGER NOT NULL,"
+    "  p99_us INTEGER NOT NULL,"
+    "  p999_us INTEGER NOT NULL,"
+    "  max_us INTEGER NOT NULL,"
+    "  hist_latency BLOB,"
+    "  hist_latency_uncorrected BLOB,"
+    "  hist_connect BLOB,"
+    "  hist_ttfb BLOB);"
+    "CREATE INDEX runs_start ON runs(start_unix_s);"
+    "CREATE TABLE run_errors ("
+    "  run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,"
+    "  class TEXT NOT NULL,"
+    "  count INTEGER NOT NULL,"
+    "  PRIMARY KEY (run_id, class)) WITHOUT ROWID;"
+    "CREATE TABLE run_status ("
+    "  run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,"
+    "  code INTEGER NOT NULL,"
+    "  count INTEGER NOT NULL,"
+    "  PRIMARY KEY (run_id, code)) WITHOUT ROWID;"
+    "CREATE TABLE run_seconds ("
+    "  run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,"
+    "  second INTEGER NOT NULL,"
+    "  requests INTEGER NOT NULL,"
+    "  errors INTEGER NOT NULL,"
+    "  bytes INTEGER NOT NULL,"
+    "  p50_us INTEGER NOT NULL,"
+    "  p99_us INTEGER NOT NULL,"
+    "  PRIMARY KEY (run_id, second)) WITHOUT ROWID;",
+    /* 1 -> 2: indexes for the listing filters (label, tier, tool, group). */
+    "CREATE INDEX runs_label ON runs(label);"
+    "CREATE INDEX runs_tier ON runs(tier);"
+    "CREATE INDEX runs_tool ON runs(tool);"
+    "CREATE INDEX runs_group ON runs(group_id);",
+};
+
+static void set_err(struct db *db, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void set_err(struct db *db, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(db->err, sizeof(db->err), fmt, ap);
+    va_end(ap);
+}
+
+static void set_sql_err(struct db *db, const char *what)
+{
+    set_err(db, "%s: %s: %s", db->path, what, sqlite3_errmsg(db->sql));
+}
+
+int db_default_path(char *buf, size_t len)
+{
+    const char *env = getenv("TIERBENCH_DB");
+    int n;
+    if (env && *env) {
+        n = snprintf(buf, len, "%s", env);
+    } else {
+        const char *xdg = getenv("XDG_DATA_HOME");
+        const char *home = getenv("HOME");
+        /* The XDG spec says a relative XDG_DATA_HOME is invalid and must be ignored. */
+        if (xdg && xdg[0] == '/')
+            n = snprintf(buf, len, "%s/tierbench/results.db", xdg);
+        else if (home && *home)
+            n = snprintf(buf, len, "%s/.local/share/tierbench/results.db", home);
+        else
+            return -1;
+    }
+    return n < 0 || (size_t)n >= len ? -1 : 0;
+}
+
+/* mkdir -p of the directory part of path. */
+static int make_parent_dirs(const char *path, char *err, size_t errlen)
+{
+    char dir[4096];
+    int n = snprintf(dir, sizeof(dir), "%s", path);
+    if (n < 0 || (size_t)n >= sizeof(dir)) {
+        snprintf(err, errlen, "%s: path too long", path);
+        return -1;
+    }
+    char *slash = strrchr(dir, '/');
+    if (!slash || slash == dir)
+        return 0;
+    *slash = '\0';
+    for (char *p = dir + 1; *p; p++) {
+        if (*p != '/')
+            continue;
+        *p = '\0';
+        if (mkdir(dir, 0755) != 0 && errno != EEXIST) {
+            snprintf(err, errlen, "%s: cannot create directory %s: %s", path, dir,
+                     strerror(errno));
+            return -1;
+        }
+        *p = '/';
+    }
+    if (mkdir(dir, 0755) != 0 && errno != EEXIST) {
+        snprintf(err, errlen, "%s: cannot create directory %s: %s", path, dir, strerror(errno));
+        return -1;
+    }
+    return 0;
+}
+
+static int exec(struct db *db, const char *sql, const char *what)
+{
+    char *msg = NULL;
+    if (sqlite3_exec(db->sql, sql, NULL, NULL, &msg) != SQLITE_OK) {
+        set_err(db, "%s: %s: %s", db->path, what, msg ? msg : sqlite3_errmsg(db->sql));
+        sqlite3_free(msg);
+        return -1;
+    }
+    return 0;
+}
+
+/* Runs a one-row integer query (a PRAGMA); -1 on error with db->err set. */
+static int query_int(struct db *db, const char *sql, int64_t *out)
+{
+    sqlite3_stmt *st = NULL;
+    if (sqlite3_prepare_v2(db->sql, sql, -1, &st, NULL) != SQLITE_OK)
+        goto fail;
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW)
+        *out = sqlite3_column_int64(st, 0);
+    else if (rc == SQLITE_DONE)
+        *out = 0;
+    else
+        goto fail;
+    sqlite3_finalize(st);
+    return 0;
+fail:
+    set_sql_err(db, "cannot read the file");
+    sqlite3_finalize(st);
+    return -1;
+}
+
+/* Checks that the file is empty or ours, and not newer than this binary. */
+static int check_identity(struct db *db)
+{
+    int64_t app_id, version, ntables;
+    if (query_int(db, "PRAGMA application_id", &app_id) ||
+        query_int(db, "PRAGMA user_version", &version) ||
+        query_int(db, "SELECT count(*) FROM sqlite_master", &ntables)) {
+        if (sqlite3_errcode(db->sql) == SQLITE_NOTADB)
+            set_err(db, "%s: not a tierbench result store (not a SQLite database)", db->path);
+        return -1;
+    }
+    if (app_id == 0 && version == 0 && ntables == 0)
+        return 0; /* a new, empty file */
+    if (app_id != DB_APPLICATION_ID) {
+        set_err(db, "%s: not a tierbench result store (a SQLite file of another application)",
+                db->path);
+        return -1;
+    }
+    if (version > DB_SCHEMA_VERSION) {
+        set_err(db,
+                "%s: schema version %lld is newer than this tierbench knows (%d); "
+                "use a newer tierbench or another --db",
+                db->path, (long long)version, DB_SCHEMA_VERSION);
+        return -1;
+    }
+    return 0;
+}
+
+static int migrate(struct db *db, int target)
+{
+    char sql[128];
+    int64_t version;
+    /* IMMEDIATE takes the write lock first, so two processes opening a new file at once
+     * migrate it once: the second waits, then sees the new user_version. */
+    if (exec(db, "BEGIN IMMEDIATE", "cannot lock the file"))
+        return -1;
+    if (query_int(db, "PRAGMA user_version", &version))
+        goto fail;
+    if (version > DB_SCHEMA_VERSION) {
+        set_err(db, "%s: schema version %lld is newer than this tierbench knows (%d)", db->path,
+                (long long)version, DB_SCHEMA_VERSION);
+        goto fail;
+    }
+    for (int64_t v = version; v < target; v++)
+        if (exec(db, migrations[v], "schema migration failed"))
+            goto fail;
+    if (version < target) {
+        snprintf(sql, sizeof(sql), "PRAGMA user_version = %d; PRAGMA application_id = %d", target,
+                 DB_APPLICATION_ID);
+        if (exec(db, sql, "schema migration failed"))
+            goto fail;
+    }
+    if (exec(db, "COMMIT", "cannot commit the migration"))
+        goto fail;
+    return 0;
+fail:
+    sqlite3_exec(db->sql, "ROLLBACK", NULL, NULL, NULL);
+    return -1;
+}
+
+struct db *db_open_version(const char *path, int version, char *err, size_t errlen)
+{
+    if (version < 1 || version > DB_SCHEMA_VERSION) {
+        snprintf(err, errlen, "%s: bad schema version %d", path, version);
+        return NULL;
+    }
+    struct db *db = calloc(1, sizeof(*db));
+    if (!db) {
+        snprintf(err, errlen, "%s: out of memory", path);
+        return NULL;
+    }
+    snprintf(db->path, sizeof(db->path), "%s", path);
+    if (make_parent_dirs(path, err, errlen))
+        goto fail_quiet;
+    int rc = sqlite3_open_v2(path, &db->sql, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL);
+    if (rc != SQLITE_OK) {
+        set_err(db, "%s: cannot open: %s", path,
+                db->sql ? sqlite3_errmsg(db->sql) : sqlite3_errstr(rc));
+        goto fail;
+    }
+    sqlite3_busy_timeout(db->sql, DB_BUSY_TIMEOUT_MS);
+    if (check_identity(db))
+        goto fail;
+    /* WAL: readers never block the writer, and a killed writer leaves a WAL that the next open
+     * rolls back or forward; NORMAL sync is safe against corruption in WAL mode. */
+    if (exec(db, "PRAGMA journal_mode = WAL", "cannot turn on WAL") ||
+        exec(db, "PRAGMA synchronous = NORMAL", "cannot set synchronous") ||
+        exec(db, "PRAGMA foreign_keys = ON", "cannot turn on foreign keys"))
+        goto fail;
+    if (migrate(db, version))
+        goto fail;
+    return db;
+fail:
+    snprintf(err, errlen, "%s", db->err);
+fail_quiet:
+    db_close(db);
+    return NULL;
+}
+
+struct db *db_open(const char *path, char *err, size_t errlen)
+{
+    return db_open_version(path, DB_SCHEMA_VERSION, err, errlen);
+}
+
+void db_close(struct db *db)
+{
+    if (!db)
+        return;
+    sqlite3_close(db->sql);
+    free(db);
+}
+
+const char *db_errmsg(const struct db *db)
+{
+    return db && db->err[0] ? db->err : "no error";
+}
+
+const char *db_path(const struct db *db)
+{
+    return db->path;
+}
+
+int db_schema_version(struct db *db)
+{
+    int64_t v;
+    return query_int(db, "PRAGMA user_version", &v) ? -1 : (int)v;
+}
+
+/* ---- runs ---- */
+
+static int bind_hist(sqlite3_stmt *st, int col, const struct hist *h)
+{
+    if (!h)
+        return sqlite3_bind_null(st, col);
+    size_t need = hist_serialize(h, NULL, 0);
+    uint8_t *buf = malloc(need);
+    if (!buf)
+        return SQLITE_NOMEM;
+    hist_serialize(h, buf, need);
+    return sqlite3_bind_blob(st, col, buf, (int)need, free);
+}
+
+static int bind_text(sqlite3_stmt *st, int col, const char *s)
+{
+    return s ? sqlite3_bind_text(st, col, s, -1, SQLITE_TRANSIENT) : sqlite3_bind_null(st, col);
+}
+
+static double run_rps(const struct run_result *r)
+{
+    return r->duration_s > 0 ? (double)r->requests / r->duration_s : 0.0;
+}
+
+static const char insert_run_sql[] =
+    "INSERT INTO runs (group_id, tool, engine, cmdline, config_json, target, label, tier,"
+    " start_unix_s, duration_s, threads, connections, rate_rps, requests, bytes_read,"
+    " bytes_written, errors_total, length_errors, server_software, doc_bytes, html_bytes, rps,"
+    " min_us, mean_us, stdev_us, p50_us, p75_us, p90_us, p99_us, p999_us, max_us,"
+    " hist_latency, hist_latency_uncorrected, hist_connect, hist_ttfb)"
+    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18,"
+    " ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27, ?28, ?29, ?30, ?31, ?32, ?33, ?34, ?35)";
+
+static int bind_run(sqlite3_stmt *st, const struct run_result *r)
+{
+    const struct hist *h = r->latency;
+    int rc = 0;
+    rc |= r->group_id > 0 ? sqlite3_bind_int64(st, 1, r->group_id) : sqlite3_bind_null(st, 1);
+    rc |= bind_text(st, 2, r->tool);
+    rc |= bind_text(st, 3, r->engine);
+    rc |= bind_text(st, 4, r->cmdline);
+    rc |= bind_text(st, 5, r->config_json);
+    rc |= bind_text(st, 6, r->target);
+    rc |= bind_text(st, 7, r->label);
+    rc |= bind_text(st, 8, r->tier);
+    rc |= sqlite3_bind_double(st, 9, r->start_unix_s);
+    rc |= sqlite3_bind_double(st, 10, r->duration_s);
+    rc |= sqlite3_bind_int64(st, 11, r->threads);
+    rc |= sqlite3_bind_int64(st, 12, r->connections);
+    rc |= sqlite3_bind_double(st, 13, r->rate_rps);
+    rc |= sqlite3_bind_int64(st, 14, (int64_t)r->requests);
+    rc |= sqlite3_bind_int64(st, 15, (int64_t)r->bytes_read);
+    rc |= sqlite3_bind_int64(st, 16, (int64_t)r->bytes_written);
+    rc |= sqlite3_bind_int64(st, 17, (int64_t)run_errors_total(r));
+    rc |= sqlite3_bind_int64(st, 18, (int64_t)r->length_errors);
+    rc |= bind_text(st, 19, r->server_software);
+    rc |= sqlite3_bind_int64(st, 20, (int64_t)r->doc_bytes);
+    rc |= sqlite3_bind_int64(st, 21, (int64_t)r->html_bytes);
+    rc |= sqlite3_bind_double(st, 22, run_rps(r));
+    rc |= sqlite3_bind_int64(st, 23, h ? (int64_t)hist_min(h) : 0);
+    rc |= sqlite3_bind_double(st, 24, h ? hist_mean(h) : 0.0);
+    rc |= sqlite3_bind_double(st, 25, h ? hist_stdev(h) : 0.0);
+    static const double pcts[] = {50, 75, 90, 99, 99.9};
+    for (int i = 0; i < 5; i++)
+        rc |= sqlite3_bind_int64(st, 26 + i, h ? (int64_t)hist_percentile(h, pcts[i]) : 0);
+    rc |= sqlite3_bind_int64(st, 31, h ? (int64_t)hist_max(h) : 0);
+    rc |= bind_hist(st, 32, r->latency);
+    rc |= bind_hist(st, 33, r->latency_uncorrected);
+    rc |= bind_hist(st, 34, r->connect_us);
+    rc |= bind_hist(st, 35, r->ttfb_us);
+    return rc;
+}
+
+/* Prepares sql, binds nothing; on failure sets db->err. */
+static sqlite3_stmt *prepare(struct db *db, const char *sql)
+{
+    sqlite3_stmt *st = NULL;
+    if (sqlite3_prepare_v2(db->sql, sql, -1, &st, NULL) != SQLITE_OK) {
+        set_sql_err(db, "cannot prepare a statement");
+        sqlite3_finalize(st);
+        return NULL;
+    }
+    return st;
+}
+
+/* Steps a statement that returns no rows, then resets it for the next bindings. */
+static int step_done(struct db *db, sqlite3_stmt *st, const char *what)
+{
+    int rc = sqlite3_step(st);
+    sqlite3_reset(st);
+    if (rc != SQLITE_DONE) {
+        set_sql_err(db, what);
+        return -1;
+    }
+    return 0;
+}
+
+int db_run_insert(struct db *db, struct run_result *r)
+{
+    sqlite3_stmt *st = NULL;
+    if (exec(db, "BEGIN IMMEDIATE", "cannot start a transaction"))
+        return -1;
+    st = prepare(db, insert_run_sql);
+    if (!st)
+        goto fail;
+    if (bind_run(st, r) != SQLITE_OK) {
+        set_sql_err(db, "cannot bind the run");
+        goto fail;
+    }
+    if (step_done(db, st, "cannot insert the run"))
+        goto fail;
+    sqlite3_finalize(st);
+    int64_t id = sqlite3_last_insert_rowid(db->sql);
+
+    st = prepare(db, "INSERT INTO run_errors (run_id, class, count) VALUES (?1, ?2, ?3)");
+    if (!st)
+        goto fail;
+    for (int i = 0; i < RUN_ERR__COUNT; i++) {
+        if (!r->errors[i])
+            continue;
+        sqlite3_bind_int64(st, 1, id);
+        sqlite3_bind_text(st, 2, run_err_names[i], -1, SQLITE_STATIC);
+        sqlite3_bind_int64(st, 3, (int64_t)r->errors[i]);
+        if (step_done(db, st, "cannot insert errors"))
+            goto fail;
+    }
+    sqlite3_finalize(st);
+
+    st = prepare(db, "INSERT INTO run_status (run_id, code, count) VALUES (?1, ?2, ?3)");
+    if (!st)
+        goto fail;
+    for (size_t i = 0; i < r->nstatus; i++) {
+        sqlite3_bind_int64(st, 1, id);
+        sqlite3_bind_int(st, 2, r->status[i].code);
+        sqlite3_bind_int64(st, 3, (int64_t)r->status[i].count);
+        if (step_done(db, st, "cannot insert status counts"))
+            goto fail;
+    }
+    sqlite3_finalize(st);
+
+    st = prepare(db, "INSERT INTO run_seconds (run_id, second, requests, errors, bytes, p50_us,"
+                     " p99_us) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)");
+    if (!st)
+        goto fail;
+    for (size_t i = 0; i < r->ntimeline; i++) {
+        const struct run_second *s = &r->timeline[i];
+        sqlite3_bind_int64(st, 1, id);
+        sqlite3_bind_int64(st, 2, (int64_t)s->second);
+        sqlite3_bind_int64(st, 3, (int64_t)s->requests);
+        sqlite3_bind_int64(st, 4, (int64_t)s->errors);
+        sqlite3_bind_int64(st, 5, (int64_t)s->bytes);
+        sqlite3_bind_int64(st, 6, (int64_t)s->p50_us);
+        sqlite3_bind_int64(st, 7, (int64_t)s->p99_us);
+        if (step_done(db, st, "cannot insert the timeline"))
+            goto fail;
+    }
+    sqlite3_finalize(st);
+    st = NULL;
+    if (exec(db, "COMMIT", "cannot commit the run"))
+        goto fail;
+    r->id = id;
+    return 0;
+fail:
+    sqlite3_finalize(st);
+    sqlite3_exec(db->sql, "ROLLBACK", NULL, NULL, NULL);
+    return -1;
+}
+
+static void copy_text(char *dst, size_t len, sqlite3_stmt *st, int col)
+{
+    const unsigned char *s = sqlite3_column_text(st, col);
+    snprintf(dst, len, "%s", s ? (const char *)s : "");
+}
+
+static char *dup_text(sqlite3_stmt *st, int col, int *nomem)
+{
+    const unsigned char *s = sqlite3_column_text(st, col);
+    if (!s)
+        return NULL;
+    char *d = strdup((const char *)s);
+    if (!d)
+        *nomem = 1;
+    return d;
+}
+
+/* NULL column -> NULL; a malformed blob sets *bad. */
+static struct hist *load_hist(sqlite3_stmt *st, int col, int *bad)
+{
+    if (sqlite3_column_type(st, col) == SQLITE_NULL)
+        return NULL;
+    const void *blob = sqlite3_column_blob(st, col);
+    int n = sqlite3_column_bytes(st, col);
+    struct hist *h = blob && n > 0 ? hist_deserialize(blob, (size_t)n) : NULL;
+    if (!h)
+        *bad = 1;
+    return h;
+}
+
+static const char load_run_sql[] =
+    "SELECT id, group_id, tool, engine, cmdline, config_json, target, label, tier,"
+    " start_unix_s, duration_s, threads, connections, rate_rps, requests, bytes_read,"
+    " bytes_written, length_errors, server_software, doc_bytes, html_bytes,"
+    " hist_latency, hist_latency_uncorrected, hist_connect, hist_ttfb FROM runs WHERE id = ?1";
+
+static int load_main_row(struct db *db, int64_t id, struct run_result *out)
+{
+    sqlite3_stmt *st = prepare(db, load_run_sql);
+    if (!st)
+        return -1;
+    sqlite3_bind_int64(st, 1, id);
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_DONE) {
+        sqlite3_finalize(st);
+        return 1;
+    }
+    if (rc != SQLITE_ROW) {
+        set_sql_err(db, "cannot read the run");
+        sqlite3_finalize(st);
+        return -1;
+    }
+    int nomem = 0, bad = 0;
+    out->id = sqlite3_column_int64(st, 0);
+    out->group_id = sqlite3_column_int64(st, 1); /* NULL reads as 0 */
+    copy_text(out->tool, sizeof(out->tool), st, 2);
+    copy_text(out->engine, sizeof(out->engine), st, 3);
+    out->cmdline = dup_text(st, 4, &nomem);
+    out->config_json = dup_text(st, 5, &nomem);
+    copy_text(out->target, sizeof(out->target), st, 6);
+    copy_text(out->label, sizeof(out->label), st, 7);
+    copy_text(out->tier, sizeof(out->tier), st, 8);
+    out->start_unix_s = sqlite3_column_double(st, 9);
+    out->duration_s = sqlite3_column_double(st, 10);
+    out->threads = (unsigned)sqlite3_column_int64(st, 11);
+    out->connections = (unsigned)sqlite3_column_int64(st, 12);
+    out->rate_rps = sqlite3_column_double(st, 13);
+    out->requests = (uint64_t)sqlite3_column_int64(st, 14);
+    out->bytes_read = (uint64_t)sqlite3_column_int64(st, 15);
+    out->bytes_written = (uint64_t)sqlite3_column_int64(st, 16);
+    out->length_errors = (uint64_t)sqlite3_column_int64(st, 17);
+    copy_text(out->server_software, sizeof(out->server_software), st, 18);
+    out->doc_bytes = (uint64_t)sqlite3_column_int64(st, 19);
+    out->html_bytes = (uint64_t)sqlite3_column_int64(st, 20);
+    out->latency = load_hist(st, 21, &bad);
+    out->latency_uncorrected = load_hist(st, 22, &bad);
+    out->connect_us = load_hist(st, 23, &bad);
+    out->ttfb_us = load_hist(st, 24, &bad);
+    sqlite3_finalize(st);
+    if (nomem) {
+        set_err(db, "%s: out of memory loading run %lld", db->path, (long long)id);
+        return -1;
+    }
+    if (bad) {
+        set_err(db, "%s: run %lld has a malformed histogram", db->path, (long long)id);
+        return -1;
+    }
+    return 0;
+}
+
+static int load_errors(struct db *db, int64_t id, struct run_result *out)
+{
+    sqlite3_stmt *st = prepare(db, "SELECT class, count FROM run_errors WHERE run_id = ?1");
+    if (!st)
+        return -1;
+    sqlite3_bind_int64(st, 1, id);
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        const char *cls = (const char *)sqlite3_column_text(st, 0);
+        /* A class this binary does not know (from a newer writer) is dropped. */
+        for (int i = 0; cls && i < RUN_ERR__COUNT; i++)
+            if (!strcmp(cls, run_err_names[i]))
+                out->errors[i] = (uint64_t)sqlite3_column_int64(st, 1);
+    }
+    sqlite3_finalize(st);
+    if (rc != SQLITE_DONE) {
+        set_sql_err(db, "cannot read errors");
+        return -1;
+    }
+    return 0;
+}
+
+static int load_status(struct db *db, int64_t id, struct run_result *out)
+{
+    sqlite3_stmt *st =
+        prepare(db, "SELECT code, count FROM run_status WHERE run_id = ?1 ORDER BY code");
+    if (!st)
+        return -1;
+    sqlite3_bind_int64(st, 1, id);
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        if (run_status_add(out, sqlite3_column_int(st, 0),
+                           (uint64_t)sqlite3_column_int64(st, 1))) {
+            sqlite3_finalize(st);
+            set_err(db, "%s: out of memory", db->path);
+            return -1;
+        }
+    }
+    sqlite3_finalize(st);
+    if (rc != SQLITE_DONE) {
+        set_sql_err(db, "cannot read status counts");
+        return -1;
+    }
+    return 0;
+}
+
+static int load_timeline(struct db *db, int64_t id, struct run_result *out)
+{
+    sqlite3_stmt *st = prepare(db, "SELECT second, requests, errors, bytes, p50_us, p99_us"
+                                   " FROM run_seconds WHERE run_id = ?1 ORDER BY second");
+    if (!st)
+        return -1;
+    sqlite3_bind_int64(st, 1, id);
+    size_t cap = 0;
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        if (out->ntimeline == cap) {
+            size_t ncap = cap ? cap * 2 : 64;
+            struct run_second *t = realloc(out->timeline, ncap * sizeof(*t));
+            if (!t) {
+                sqlite3_finalize(st);
+                set_err(db, "%s: out of memory", db->path);
+                return -1;
+            }
+            out->timeline = t;
+            cap = ncap;
+        }
+        struct run_second *s = &out->timeline[out->ntimeline++];
+        s->second = (uint64_t)sqlite3_column_int64(st, 0);
+        s->requests = (uint64_t)sqlite3_column_int64(st, 1);
+        s->errors = (uint64_t)sqlite3_column_int64(st, 2);
+        s->bytes = (uint64_t)sqlite3_column_int64(st, 3);
+        s->p50_us = (uint64_t)sqlite3_column_int64(st, 4);
+        s->p99_us = (uint64_t)sqlite3_column_int64(st, 5);
+    }
+    sqlite3_finalize(st);
+    if (rc != SQLITE_DONE) {
+        set_sql_err(db, "cannot read the timeline");
+        return -1;
+    }
+    return 0;
+}
+
+int db_run_load(struct db *db, int64_t id, struct run_result *out)
+{
+    memset(out, 0, sizeof(*out));
+    /* One read transaction so the run's rows are a consistent snapshot. */
+    if (exec(db, "BEGIN", "cannot start a transaction"))
+        return -1;
+    int rc = load_main_row(db, id, out);
+    if (rc == 0)
+        rc = load_errors(db, id, out);
+    if (rc == 0)
+        rc = load_status(db, id, out);
+    if (rc == 0)
+        rc = load_timeline(db, id, out);
+    sqlite3_exec(db->sql, "COMMIT", NULL, NULL, NULL);
+    if (rc != 0)
+        run_result_free(out);
+    return rc;
+}
+
+int db_run_delete(struct db *db, int64_t id)
+{
+    sqlite3_stmt *st = prepare(db, "DELETE FROM runs WHERE id = ?1");
+    if (!st)
+        return -1;
+    sqlite3_bind_int64(st, 1, id);
+    int rc = step_done(db, st, "cannot delete the run");
+    sqlite3_finalize(st);
+    if (rc)
+        return -1;
+    return sqlite3_changes(db->sql) ? 0 : 1;
+}
+
+static const char list_sql[] =
+    "SELECT id, group_id, tool, engine, target, label, tier, start_unix_s, duration_s, threads,"
+    " connections, rate_rps, requests, errors_total, rps, min_us, p50_us, p75_us, p90_us,"
+    " p99_us, p999_us, max_us, mean_us, stdev_us FROM runs"
+    " WHERE (?1 IS NULL OR label = ?1) AND (?2 IS NULL OR tier = ?2)"
+    " AND (?3 IS NULL OR tool = ?3) AND (?4 IS NULL OR group_id = ?4)"
+    " ORDER BY start_unix_s DESC, id DESC LIMIT ?5";
+
+int db_run_list(struct db *db, const struct db_run_filter *f, struct db_run_summary **out,
+                size_t *n)
+{
+    static const struct db_run_filter all = {0};
+    if (!f)
+        f = &all;
+    *out = NULL;
+    *n = 0;
+    sqlite3_stmt *st = prepare(db, list_sql);
+    if (!st)
+        return -1;
+    bind_text(st, 1, f->label);
+    bind_text(st, 2, f->tier);
+    bind_text(st, 3, f->tool);
+    if (f->group_id > 0)
+        sqlite3_bind_int64(st, 4, f->group_id);
+    else
+        sqlite3_bind_null(st, 4);
+    sqlite3_bind_int64(st, 5, f->limit ? (int64_t)f->limit : -1); /* -1: no limit */
+    struct db_run_summary *rows = NULL;
+    size_t cap = 0;
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        if (*n == cap) {
+            size_t ncap = cap ? cap * 2 : 16;
+            struct db_run_summary *t = realloc(rows, ncap * sizeof(*t));
+            if (!t) {
+                set_err(db, "%s: out of memory", db->path);
+                goto fail;
+            }
+            rows = t;
+            cap = ncap;
+        }
+        struct db_run_summary *s = &rows[(*n)++];
+        memset(s, 0, sizeof(*s));
+        s->id = sqlite3_column_int64(st, 0);
+        s->group_id = sqlite3_column_int64(st, 1);
+        copy_text(s->tool, sizeof(s->tool), st, 2);
+        copy_text(s->engine, sizeof(s->engine), st, 3);
+        copy_text(s->target, sizeof(s->target), st, 4);
+        copy_text(s->label, sizeof(s->label), st, 5);
+        copy_text(s->tier, sizeof(s->tier), st, 6);
+        s->start_unix_s = sqlite3_column_double(st, 7);
+        s->duration_s = sqlite3_column_double(st, 8);
+        s->threads = (unsigned)sqlite3_column_int64(st, 9);
+        s->connections = (unsigned)sqlite3_column_int64(st, 10);
+        s->rate_rps = sqlite3_column_double(st, 11);
+        s->requests = (uint64_t)sqlite3_column_int64(st, 12);
+        s->errors = (uint64_t)sqlite3_column_int64(st, 13);
+        s->rps = sqlite3_column_double(st, 14);
+        s->min_us = (uint64_t)sqlite3_column_int64(st, 15);
+        s->p50_us = (uint64_t)sqlite3_column_int64(st, 16);
+        s->p75_us = (uint64_t)sqlite3_column_int64(st, 17);
+        s->p90_us = (uint64_t)sqlite3_column_int64(st, 18);
+        s->p99_us = (uint64_t)sqlite3_column_int64(st, 19);
+        s->p999_us = (uint64_t)sqlite3_column_int64(st, 20);
+        s->max_us = (uint64_t)sqlite3_column_int64(st, 21);
+        s->mean_us = sqlite3_column_double(st, 22);
+        s->stdev_us = sqlite3_column_double(st, 23);
+    }
+    if (rc != SQLITE_DONE) {
+        set_sql_err(db, "cannot list runs");
+        goto fail;
+    }
+    sqlite3_finalize(st);
+    *out = rows;
+    return 0;
+fail:
+    sqlite3_finalize(st);
+    free(rows);
+    *n = 0;
+    return -1;
+}
+
+/* ---- groups ---- */
+
+int db_group_create(struct db *db, const char *kind, const char *name, int64_t *id)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    sqlite3_stmt *st =
+        prepare(db, "INSERT INTO groups (kind, name, created_unix_s) VALUES (?1, ?2, ?3)");
+    if (!st)
+        return -1;
+    bind_text(st, 1, kind ? kind : "");
+    bind_text(st, 2, name ? name : "");
+    sqlite3_bind_double(st, 3, (double)ts.tv_sec + (double)ts.tv_nsec / 1e9);
+    int rc = step_done(db, st, "cannot create the group");
+    sqlite3_finalize(st);
+    if (rc)
+        return -1;
+    *id = sqlite3_last_insert_rowid(db->sql);
+    return 0;
+}
+
+int db_group_get(struct db *db, int64_t id, struct db_group *out)
+{
+    memset(out, 0, sizeof(*out));
+    sqlite3_stmt *st =
+        prepare(db, "SELECT id, kind, name, created_unix_s FROM groups WHERE id = ?1");
+    if (!st)
+        return -1;
+    sqlite3_bind_int64(st, 1, id);
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW) {
+        out->id = sqlite3_column_int64(st, 0);
+        copy_text(out->kind, sizeof(out->kind), st, 1);
+        copy_text(out->name, sizeof(out->name), st, 2);
+        out->created_unix_s = sqlite3_column_double(st, 3);
+    }
+    sqlite3_finalize(st);
+    if (rc == SQLITE_DONE)
+        return 1;
+    if (rc != SQLITE_ROW) {
+        set_sql_err(db, "cannot read the group");
+        return -1;
+    }
+    return 0;
+}
