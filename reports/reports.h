@@ -1,0 +1,32 @@
+/* reports/reports.h: turning results into text for people and programs. Pure functions: a
+ * struct run_result (common/run.h) in, text out into a caller's buffer or stream; no clock, no
+ * globals. The JSON form of a run is specified in docs/store.md. */
+#ifndef TB_REPORTS_H
+#define TB_REPORTS_H
+
+#include <stddef.h>
+#include <stdio.h>
+
+#include "common/run.h"
+
+/* Version tag written as "schema" in every run JSON document. */
+#define RPT_RUN_JSON_SCHEMA "tierbench.run/1"
+
+/* Completed responses per second over the measured duration; 0 when the duration is 0. */
+double rpt_run_rps(const struct run_result *r);
+
+/* Failed attempts over all attempts: errors of every class divided by (responses + errors that
+ * got no response: connect, read, write, timeout, parse). A status error (>= 400) is a response
+ * and an error. 0 when nothing was attempted. */
+double rpt_run_error_rate(const struct run_result *r);
+
+/* Writes r as one JSON object (no trailing newline) into buf, NUL-terminated and truncated but
+ * never overflowed. Returns the length the whole document needs, like snprintf: the output is
+ * complete only when the result is < cap. A config_json that is not valid JSON is written as a
+ * string so nothing is lost. */
+size_t rpt_run_json(const struct run_result *r, char *buf, size_t cap);
+
+/* rpt_run_json into f, followed by a newline. Returns 0, or -1 (out of memory, write error). */
+int rpt_run_json_write(const struct run_result *r, FILE *f);
+
+#endif

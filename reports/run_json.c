@@ -1,0 +1,175 @@
+/* reports/run_json.c: the JSON form of one run (`--json FILE`), written with common/jsonw.h.
+ * The schema is documented in docs/store.md; keys carry their unit (p99_us, duration_s). */
+#include "reports/reports.h"
+
+#include <cjson/cJSON.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "common/jsonw.h"
+
+double rpt_run_rps(const struct run_result *r)
+{
+    return r->duration_s > 0 ? (double)r->requests / r->duration_s : 0.0;
+}
+
+double rpt_run_error_rate(const struct run_result *r)
+{
+    uint64_t errors = run_errors_total(r);
+    /* Status errors are complete responses, already in r->requests. */
+    uint64_t attempts = r->requests + errors - r->errors[RUN_ERR_STATUS];
+    return attempts ? (double)errors / (double)attempts : 0.0;
+}
+
+/* "2026-11-30T00:10:00.250Z" */
+static void iso8601_utc(double unix_s, char *buf, size_t len)
+{
+    time_t secs = (time_t)unix_s;
+    int ms = (int)((unix_s - (double)secs) * 1000.0 + 0.5);
+    if (ms >= 1000) {
+        secs++;
+        ms -= 1000;
+    }
+    struct tm tm;
+    if (!gmtime_r(&secs, &tm)) {
+        snprintf(buf, len, "1970-01-01T00:00:00.000Z");
+        return;
+    }
+    snprintf(buf, len, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900, tm.tm_mon + 1,
+             tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, ms);
+}
+
+static void write_latency(struct jsonw *w, const char *key, const struct hist *h)
+{
+    if (!h) {
+        jsonw_null(w, key);
+        return;
+    }
+    jsonw_obj_begin(w, key);
+    jsonw_u64(w, "count", hist_count(h));
+    jsonw_u64(w, "min_us", hist_min(h));
+    jsonw_double(w, "mean_us", hist_mean(h), 2);
+    jsonw_double(w, "stdev_us", hist_stdev(h), 2);
+    jsonw_u64(w, "p50_us", hist_percentile(h, 50));
+    jsonw_u64(w, "p75_us", hist_percentile(h, 75));
+    jsonw_u64(w, "p90_us", hist_percentile(h, 90));
+    jsonw_u64(w, "p99_us", hist_percentile(h, 99));
+    jsonw_u64(w, "p999_us", hist_percentile(h, 99.9));
+    jsonw_u64(w, "max_us", hist_max(h));
+    jsonw_obj_end(w);
+}
+
+static void write_config(struct jsonw *w, const char *config_json)
+{
+    if (!config_json) {
+        jsonw_null(w, "config");
+        return;
+    }
+    /* Re-printing through cJSON both validates and compacts the stored text. */
+    cJSON *tree = cJSON_Parse(config_json);
+    char *compact = tree ? cJSON_PrintUnformatted(tree) : NULL;
+    if (compact)
+        jsonw_raw(w, "config", compact);
+    else
+        jsonw_str(w, "config", config_json);
+    cJSON_free(compact);
+    cJSON_Delete(tree);
+}
+
+static void write_run(struct jsonw *w, const struct run_result *r)
+{
+    char iso[96];
+    char code[16];
+    jsonw_obj_begin(w, NULL);
+    jsonw_str(w, "schema", RPT_RUN_JSON_SCHEMA);
+    if (r->id > 0)
+        jsonw_i64(w, "id", r->id);
+    else
+        jsonw_null(w, "id");
+    if (r->group_id > 0)
+        jsonw_i64(w, "group_id", r->group_id);
+    else
+        jsonw_null(w, "group_id");
+    jsonw_str(w, "tool", r->tool);
+    jsonw_str(w, "engine", r->engine);
+    jsonw_str(w, "target", r->target);
+    jsonw_str(w, "label", r->label);
+    jsonw_str(w, "tier", r->tier);
+    jsonw_str(w, "cmdline", r->cmdline);
+    write_config(w, r->config_json);
+    iso8601_utc(r->start_unix_s, iso, sizeof(iso));
+    jsonw_str(w, "start_time", iso);
+    jsonw_double(w, "start_unix_s", r->start_unix_s, 3);
+    jsonw_double(w, "duration_s", r->duration_s, 3);
+    jsonw_u64(w, "threads", r->threads);
+    jsonw_u64(w, "connections", r->connections);
+    jsonw_double(w, "rate_rps", r->rate_rps, 2);
+    jsonw_u64(w, "requests", r->requests);
+    jsonw_double(w, "rps", rpt_run_rps(r), 2);
+    jsonw_u64(w, "bytes_read", r->bytes_read);
+    jsonw_u64(w, "bytes_written", r->bytes_written);
+    jsonw_double(w, "error_rate", rpt_run_error_rate(r), 6);
+    jsonw_obj_begin(w, "errors");
+    jsonw_u64(w, "total", run_errors_total(r));
+    for (int i = 0; i < RUN_ERR__COUNT; i++)
+        jsonw_u64(w, run_err_names[i], r->errors[i]);
+    jsonw_obj_end(w);
+    jsonw_u64(w, "length_errors", r->length_errors);
+    jsonw_obj_begin(w, "status");
+    for (size_t i = 0; i < r->nstatus; i++) {
+        snprintf(code, sizeof(code), "%d", r->status[i].code);
+        jsonw_u64(w, code, r->status[i].count);
+    }
+    jsonw_obj_end(w);
+    jsonw_str(w, "server_software", r->server_software);
+    jsonw_u64(w, "doc_bytes", r->doc_bytes);
+    jsonw_u64(w, "html_bytes", r->html_bytes);
+    write_latency(w, "latency", r->latency);
+    write_latency(w, "latency_uncorrected", r->latency_uncorrected);
+    write_latency(w, "connect", r->connect_us);
+    write_latency(w, "ttfb", r->ttfb_us);
+    jsonw_arr_begin(w, "timeline");
+    for (size_t i = 0; i < r->ntimeline; i++) {
+        const struct run_second *s = &r->timeline[i];
+        jsonw_obj_begin(w, NULL);
+        jsonw_u64(w, "second", s->second);
+        jsonw_u64(w, "requests", s->requests);
+        jsonw_u64(w, "errors", s->errors);
+        jsonw_u64(w, "bytes", s->bytes);
+        jsonw_u64(w, "p50_us", s->p50_us);
+        jsonw_u64(w, "p99_us", s->p99_us);
+        jsonw_obj_end(w);
+    }
+    jsonw_arr_end(w);
+    jsonw_obj_end(w);
+}
+
+size_t rpt_run_json(const struct run_result *r, char *buf, size_t cap)
+{
+    struct jsonw w;
+    jsonw_init(&w, buf, cap);
+    write_run(&w, r);
+    return w.len;
+}
+
+int rpt_run_json_write(const struct run_result *r, FILE *f)
+{
+    size_t cap = 16384 + r->ntimeline * 128 + (r->config_json ? strlen(r->config_json) : 0);
+    char *buf = NULL;
+    for (int attempt = 0; attempt < 2; attempt++) {
+        free(buf);
+        buf = malloc(cap);
+        if (!buf)
+            return -1;
+        size_t need = rpt_run_json(r, buf, cap);
+        if (need < cap) {
+            int rc = fwrite(buf, 1, need, f) == need && fputc('\n', f) != EOF ? 0 : -1;
+            free(buf);
+            return rc;
+        }
+        cap = need + 1;
+    }
+    free(buf);
+    return -1;
+}

@@ -1,0 +1,231 @@
+/* tests/check_reports_json.c: unit tests of the run JSON (reports/run_json.c): the document is
+ * parsed back with cJSON and every documented key is checked against the run it came from. */
+#include <check.h>
+#include <cjson/cJSON.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "reports/reports.h"
+#include "run_fixture.h"
+
+static cJSON *render(const struct run_result *r)
+{
+    size_t need = rpt_run_json(r, NULL, 0);
+    char *buf = malloc(need + 1);
+    ck_assert_uint_eq(rpt_run_json(r, buf, need + 1), need);
+    ck_assert_uint_eq(strlen(buf), need);
+    cJSON *doc = cJSON_Parse(buf);
+    ck_assert_msg(doc != NULL, "not valid JSON: %s", buf);
+    free(buf);
+    return doc;
+}
+
+static double num(const cJSON *obj, const char *key)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, key);
+    ck_assert_msg(cJSON_IsNumber(v), "missing number %s", key);
+    return v->valuedouble;
+}
+
+static const char *str(const cJSON *obj, const char *key)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, key);
+    ck_assert_msg(cJSON_IsString(v), "missing string %s", key);
+    return v->valuestring;
+}
+
+static const cJSON *obj(const cJSON *o, const char *key)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
+    ck_assert_msg(v != NULL, "missing %s", key);
+    return v;
+}
+
+START_TEST(test_run_json_has_every_documented_field)
+{
+    struct run_result r;
+    fixture_run(&r, 3, 1000, 200);
+    r.id = 42;
+    cJSON *doc = render(&r);
+    ck_assert_str_eq(str(doc, "schema"), RPT_RUN_JSON_SCHEMA);
+    ck_assert_double_eq(num(doc, "id"), 42);
+    ck_assert(cJSON_IsNull(obj(doc, "group_id")));
+    ck_assert_str_eq(str(doc, "tool"), "wrk");
+    ck_assert_str_eq(str(doc, "engine"), "epoll");
+    ck_assert_str_eq(str(doc, "target"), r.target);
+    ck_assert_str_eq(str(doc, "label"), "cache-on");
+    ck_assert_str_eq(str(doc, "tier"), "compact");
+    ck_assert_str_eq(str(doc, "cmdline"), r.cmdline);
+    ck_assert_str_eq(str(doc, "start_time"), "2025-11-30T00:00:00.250Z");
+    ck_assert_double_eq_tol(num(doc, "start_unix_s"), r.start_unix_s, 1e-3);
+    ck_assert_double_eq(num(doc, "duration_s"), 3);
+    ck_assert_double_eq(num(doc, "threads"), 2);
+    ck_assert_double_eq(num(doc, "connections"), 50);
+    ck_assert_double_eq(num(doc, "rate_rps"), 0);
+    ck_assert_double_eq(num(doc, "requests"), 3000);
+    ck_assert_double_eq_tol(num(doc, "rps"), 1000, 1e-6);
+    ck_assert_double_eq(num(doc, "bytes_read"), (double)r.bytes_read);
+    ck_assert_double_eq(num(doc, "bytes_written"), (double)r.bytes_written);
+    ck_assert_double_eq(num(doc, "length_errors"), 7);
+    ck_assert_str_eq(str(doc, "server_software"), "CivetWeb/1.15");
+    ck_assert_double_eq(num(doc, "doc_bytes"), 15);
+    ck_assert_double_eq(num(doc, "html_bytes"), (double)r.html_bytes);
+
+    const cJSON *cfg = obj(doc, "config");
+    ck_assert(cJSON_IsObject(cfg));
+    ck_assert_double_eq(num(cfg, "connections"), 50);
+
+    const cJSON *errs = obj(doc, "errors");
+    ck_assert_double_eq(num(errs, "total"), 21);
+    ck_assert_double_eq(num(errs, "connect"), 1);
+    ck_assert_double_eq(num(errs, "timeout"), 4);
+    ck_assert_double_eq(num(errs, "status"), 5);
+    ck_assert_double_eq(num(errs, "parse"), 6);
+
+    const cJSON *status = obj(doc, "status");
+    ck_assert_double_eq(num(status, "200"), 2995);
+    ck_assert_double_eq(num(status, "503"), 5);
+
+    const cJSON *lat = obj(doc, "latency");
+    ck_assert_double_eq(num(lat, "count"), 3000);
+    ck_assert_double_eq(num(lat, "p50_us"), (double)hist_percentile(r.latency, 50));
+    ck_assert_double_eq(num(lat, "p75_us"), (double)hist_percentile(r.latency, 75));
+    ck_assert_double_eq(num(lat, "p90_us"), (double)hist_percentile(r.latency, 90));
+    ck_assert_double_eq(num(lat, "p99_us"), (double)hist_percentile(r.latency, 99));
+    ck_assert_double_eq(num(lat, "p999_us"), (double)hist_percentile(r.latency, 99.9));
+    ck_assert_double_eq(num(lat, "min_us"), (double)hist_min(r.latency));
+    ck_assert_double_eq(num(lat, "max_us"), (double)hist_max(r.latency));
+    ck_assert_double_eq_tol(num(lat, "mean_us"), hist_mean(r.latency), 0.01);
+    ck_assert_double_eq_tol(num(lat, "stdev_us"), hist_stdev(r.latency), 0.01);
+    ck_assert(cJSON_IsNull(obj(doc, "latency_uncorrected")));
+    ck_assert_double_eq(num(obj(doc, "connect"), "count"), 50);
+    ck_assert_double_eq(num(obj(doc, "ttfb"), "count"), 3000);
+
+    const cJSON *tl = obj(doc, "timeline");
+    ck_assert_int_eq(cJSON_GetArraySize(tl), 3);
+    const cJSON *s1 = cJSON_GetArrayItem(tl, 1);
+    ck_assert_double_eq(num(s1, "second"), 1);
+    ck_assert_double_eq(num(s1, "requests"), 1000);
+    ck_assert_double_eq(num(s1, "errors"), 21);
+    ck_assert_double_eq(num(s1, "bytes"), 120000);
+    ck_assert_double_eq(num(s1, "p50_us"), 1001);
+    ck_assert_double_eq(num(s1, "p99_us"), 2001);
+    cJSON_Delete(doc);
+    run_result_free(&r);
+}
+END_TEST
+
+START_TEST(test_run_json_rate_mode_has_uncorrected_latency)
+{
+    struct run_result r;
+    fixture_run(&r, 1, 100, 100);
+    r.rate_rps = 500;
+    r.latency_uncorrected = hist_new(HIST_SIG_BITS_DEFAULT, HIST_MAX_US_DEFAULT);
+    hist_record_n(r.latency_uncorrected, 90, 100);
+    cJSON *doc = render(&r);
+    ck_assert_double_eq(num(doc, "rate_rps"), 500);
+    const cJSON *u = obj(doc, "latency_uncorrected");
+    ck_assert(cJSON_IsObject(u));
+    ck_assert_double_eq(num(u, "p99_us"), 90);
+    ck_assert(cJSON_IsNull(obj(doc, "id")));
+    cJSON_Delete(doc);
+    run_result_free(&r);
+}
+END_TEST
+
+START_TEST(test_run_json_keeps_invalid_config_as_a_string)
+{
+    struct run_result r;
+    fixture_run(&r, 1, 10, 100);
+    free(r.config_json);
+    r.config_json = strdup("{not json");
+    free(r.cmdline);
+    r.cmdline = strdup("say \"hi\"\n\tnow");
+    cJSON *doc = render(&r);
+    ck_assert_str_eq(str(doc, "config"), "{not json");
+    ck_assert_str_eq(str(doc, "cmdline"), "say \"hi\"\n\tnow");
+    cJSON_Delete(doc);
+    run_result_free(&r);
+}
+END_TEST
+
+START_TEST(test_run_json_of_an_empty_run_is_valid)
+{
+    struct run_result r;
+    memset(&r, 0, sizeof(r));
+    cJSON *doc = render(&r);
+    ck_assert(cJSON_IsNull(obj(doc, "latency")));
+    ck_assert(cJSON_IsNull(obj(doc, "cmdline")));
+    ck_assert(cJSON_IsNull(obj(doc, "config")));
+    ck_assert_double_eq(num(doc, "rps"), 0);
+    ck_assert_double_eq(num(doc, "error_rate"), 0);
+    ck_assert_int_eq(cJSON_GetArraySize(obj(doc, "timeline")), 0);
+    cJSON_Delete(doc);
+}
+END_TEST
+
+START_TEST(test_run_json_reports_needed_size_when_truncated)
+{
+    struct run_result r;
+    fixture_run(&r, 2, 10, 100);
+    char small[64];
+    size_t need = rpt_run_json(&r, small, sizeof(small));
+    ck_assert_uint_gt(need, sizeof(small));
+    ck_assert_uint_eq(strlen(small), sizeof(small) - 1);
+    run_result_free(&r);
+}
+END_TEST
+
+START_TEST(test_run_json_write_appends_newline)
+{
+    struct run_result r;
+    fixture_run(&r, 400, 10, 100); /* a long timeline exceeds the first buffer guess */
+    char *text = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&text, &len);
+    ck_assert_int_eq(rpt_run_json_write(&r, f), 0);
+    fclose(f);
+    ck_assert_uint_gt(len, 16384);
+    ck_assert_int_eq(text[len - 1], '\n');
+    cJSON *doc = cJSON_Parse(text);
+    ck_assert_ptr_nonnull(doc);
+    ck_assert_int_eq(cJSON_GetArraySize(obj(doc, "timeline")), 400);
+    cJSON_Delete(doc);
+    free(text);
+    run_result_free(&r);
+}
+END_TEST
+
+START_TEST(test_error_rate_counts_status_errors_once)
+{
+    struct run_result r;
+    memset(&r, 0, sizeof(r));
+    r.requests = 95; /* 90 good, 5 with status 500 */
+    r.errors[RUN_ERR_STATUS] = 5;
+    r.errors[RUN_ERR_CONNECT] = 5; /* 5 attempts with no response */
+    ck_assert_double_eq_tol(rpt_run_error_rate(&r), 10.0 / 100.0, 1e-12);
+    r.duration_s = 2;
+    ck_assert_double_eq_tol(rpt_run_rps(&r), 47.5, 1e-12);
+}
+END_TEST
+
+int main(void)
+{
+    Suite *s = suite_create("reports_json");
+    TCase *tc = tcase_create("core");
+    tcase_set_timeout(tc, 30);
+    tcase_add_test(tc, test_run_json_has_every_documented_field);
+    tcase_add_test(tc, test_run_json_rate_mode_has_uncorrected_latency);
+    tcase_add_test(tc, test_run_json_keeps_invalid_config_as_a_string);
+    tcase_add_test(tc, test_run_json_of_an_empty_run_is_valid);
+    tcase_add_test(tc, test_run_json_reports_needed_size_when_truncated);
+    tcase_add_test(tc, test_run_json_write_appends_newline);
+    tcase_add_test(tc, test_error_rate_counts_status_errors_once);
+    suite_add_tcase(s, tc);
+    SRunner *sr = srunner_create(s);
+    srunner_run_all(sr, CK_NORMAL);
+    int failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
