@@ -1,0 +1,790 @@
+/* loadgen/scenario.c: scenario files for `tierbench run`, thresholds, and the merge of stage
+ * results (see scenario.h). Parsing is strict: an unknown key is an error, because a typo such as
+ * "durtion" would otherwise silently run the default. */
+#include "loadgen/scenario.h"
+
+#include <cjson/cJSON.h>
+#include <ctype.h>
+#include <errno.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "reports/reports.h"
+
+#define MAX_THREADS 1024
+#define MAX_CONNECTIONS 100000
+#define MAX_WEIGHT 1000000
+#define MAX_BODY_BYTES (64u << 20)
+
+static int fail(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static int fail(char *err, size_t errlen, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(err, errlen, fmt, ap);
+    va_end(ap);
+    return -1;
+}
+
+/* ---- durations ---------------------------------------------------------------------------- */
+
+int lg_duration_parse(const char *s, uint64_t *out_us)
+{
+    if (!s || !*s)
+        return -1;
+    double total_us = 0;
+    const char *p = s;
+    while (*p) {
+        if (!isdigit((unsigned char)*p) && *p != '.')
+            return -1;
+        char *end;
+        errno = 0;
+        double v = strtod(p, &end);
+        if (end == p || errno || v < 0)
+            return -1;
+        p = end;
+        double unit;
+        if (!strncmp(p, "ms", 2)) {
+            unit = 1e3;
+            p += 2;
+        } else if (!strncmp(p, "us", 2)) {
+            unit = 1;
+            p += 2;
+        } else if (*p == 's') {
+            unit = 1e6;
+            p++;
+        } else if (*p == 'm') {
+            unit = 60e6;
+            p++;
+        } else if (*p == 'h') {
+            unit = 3600e6;
+            p++;
+        } else {
+            return -1; /* a unit is required: "10" could mean seconds or milliseconds */
+        }
+        total_us += v * unit;
+    }
+    if (total_us > 1e15)
+        return -1;
+    *out_us = (uint64_t)(total_us + 0.5);
+    return 0;
+}
+
+/* ---- thresholds --------------------------------------------------------------------------- */
+
+static const char *const metric_names[LG_METRIC__COUNT] = {
+    "p50_ms", "p75_ms", "p90_ms", "p99_ms",     "p999_ms", "min_ms",
+    "max_ms", "mean_ms", "rps",   "error_rate", "errors",  "requests",
+};
+
+static const char *const cmp_names[] = {"<", "<=", ">", ">=", "=="};
+
+const char *lg_metric_name(enum lg_metric m)
+{
+    return (unsigned)m < LG_METRIC__COUNT ? metric_names[m] : "?";
+}
+
+const char *lg_cmp_name(enum lg_cmp c)
+{
+    return (unsigned)c < sizeof(cmp_names) / sizeof(cmp_names[0]) ? cmp_names[c] : "?";
+}
+
+int lg_threshold_parse(const char *text, struct lg_threshold *out, char *err, size_t errlen)
+{
+    static const char usage[] = "expected \"METRIC OP NUMBER\" like \"p99_ms < 200\"";
+    memset(out, 0, sizeof(*out));
+    snprintf(out->text, sizeof(out->text), "%s", text);
+    const char *p = text;
+    while (isspace((unsigned char)*p))
+        p++;
+    const char *name = p;
+    while (isalnum((unsigned char)*p) || *p == '_')
+        p++;
+    size_t name_len = (size_t)(p - name);
+    if (name_len == 0)
+        return fail(err, errlen, "%s", usage);
+    int metric = -1;
+    for (int i = 0; i < LG_METRIC__COUNT; i++)
+        if (strlen(metric_names[i]) == name_len && !strncmp(metric_names[i], name, name_len))
+            metric = i;
+    if (metric < 0) {
+        char known[256] = "";
+        size_t at = 0;
+        for (int i = 0; i < LG_METRIC__COUNT && at < sizeof(known); i++) {
+            int n = snprintf(known + at, sizeof(known) - at, "%s%s", i ? ", " : "",
+                             metric_names[i]);
+            if (n < 0)
+                break;
+            at += (size_t)n;
+        }
+        return fail(err, errlen, "unknown metric \"%.*s\" (known: %s)", (int)name_len, name,
+                    known);
+    }
+    while (isspace((unsigned char)*p))
+        p++;
+    int cmp;
+    if (!strncmp(p, "<=", 2))
+        cmp = LG_CMP_LE;
+    else if (!strncmp(p, ">=", 2))
+        cmp = LG_CMP_GE;
+    else if (!strncmp(p, "==", 2))
+        cmp = LG_CMP_EQ;
+    else if (*p == '<')
+        cmp = LG_CMP_LT;
+    else if (*p == '>')
+        cmp = LG_CMP_GT;
+    else
+        return fail(err, errlen, "%s (the operator is one of < <= > >= ==)", usage);
+    p += cmp == LG_CMP_LT || cmp == LG_CMP_GT ? 1 : 2;
+    while (isspace((unsigned char)*p))
+        p++;
+    char *end;
+    errno = 0;
+    double limit = strtod(p, &end);
+    if (end == p || errno || !isfinite(limit))
+        return fail(err, errlen, "%s", usage);
+    while (isspace((unsigned char)*end))
+        end++;
+    if (*end)
+        return fail(err, errlen, "%s (unexpected \"%s\")", usage, end);
+    out->metric = (enum lg_metric)metric;
+    out->cmp = (enum lg_cmp)cmp;
+    out->limit = limit;
+    return 0;
+}
+
+static double pct_ms(const struct run_result *r, double p)
+{
+    return r->latency ? (double)hist_percentile(r->latency, p) / 1000.0 : 0.0;
+}
+
+double lg_metric_value(enum lg_metric m, const struct run_result *r)
+{
+    switch (m) {
+    case LG_METRIC_P50_MS: return pct_ms(r, 50);
+    case LG_METRIC_P75_MS: return pct_ms(r, 75);
+    case LG_METRIC_P90_MS: return pct_ms(r, 90);
+    case LG_METRIC_P99_MS: return pct_ms(r, 99);
+    case LG_METRIC_P999_MS: return pct_ms(r, 99.9);
+    case LG_METRIC_MIN_MS: return r->latency ? (double)hist_min(r->latency) / 1000.0 : 0.0;
+    case LG_METRIC_MAX_MS: return r->latency ? (double)hist_max(r->latency) / 1000.0 : 0.0;
+    case LG_METRIC_MEAN_MS: return r->latency ? hist_mean(r->latency) / 1000.0 : 0.0;
+    case LG_METRIC_RPS: return rpt_run_rps(r);
+    case LG_METRIC_ERROR_RATE: return rpt_run_error_rate(r);
+    case LG_METRIC_ERRORS: return (double)run_errors_total(r);
+    case LG_METRIC_REQUESTS: return (double)r->requests;
+    case LG_METRIC__COUNT: break;
+    }
+    return NAN;
+}
+
+bool lg_threshold_check(const struct lg_threshold *t, const struct run_result *r, double *value)
+{
+    double v = lg_metric_value(t->metric, r);
+    if (value)
+        *value = v;
+    switch (t->cmp) {
+    case LG_CMP_LT: return v < t->limit;
+    case LG_CMP_LE: return v <= t->limit;
+    case LG_CMP_GT: return v > t->limit;
+    case LG_CMP_GE: return v >= t->limit;
+    case LG_CMP_EQ: return v == t->limit;
+    }
+    return false;
+}
+
+/* ---- scenario files ----------------------------------------------------------------------- */
+
+/* "stages[2]" + "duration" -> "stages[2].duration"; a top-level key is its own path. */
+static void key_path(char *buf, size_t len, const char *parent, const char *key)
+{
+    if (parent && *parent)
+        snprintf(buf, len, "%s.%s", parent, key);
+    else
+        snprintf(buf, len, "%s", key);
+}
+
+/* Fails on a key of obj not in allowed (NULL-terminated). */
+static int check_keys(const cJSON *obj, const char *const *allowed, const char *path, char *err,
+                      size_t errlen)
+{
+    const cJSON *item;
+    cJSON_ArrayForEach(item, obj)
+    {
+        bool known = false;
+        for (size_t i = 0; allowed[i]; i++)
+            if (!strcmp(item->string, allowed[i]))
+                known = true;
+        if (known)
+            continue;
+        char list[256] = "";
+        size_t at = 0;
+        for (size_t i = 0; allowed[i] && at < sizeof(list); i++) {
+            int n = snprintf(list + at, sizeof(list) - at, "%s%s", i ? ", " : "", allowed[i]);
+            if (n < 0)
+                break;
+            at += (size_t)n;
+        }
+        char kp[300];
+        key_path(kp, sizeof(kp), path, item->string);
+        return fail(err, errlen, "%s: unknown key (expected one of: %s)", kp, list);
+    }
+    return 0;
+}
+
+/* Reads an optional integer in [lo, hi]; *out is untouched when absent. */
+static int get_uint(const cJSON *obj, const char *key, const char *path, unsigned lo, unsigned hi,
+                    unsigned *out, bool *present, char *err, size_t errlen)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, key);
+    if (present)
+        *present = v != NULL;
+    if (!v)
+        return 0;
+    char kp[300];
+    key_path(kp, sizeof(kp), path, key);
+    if (!cJSON_IsNumber(v) || v->valuedouble != floor(v->valuedouble) || v->valuedouble < lo ||
+        v->valuedouble > hi)
+        return fail(err, errlen, "%s: expected an integer from %u to %u", kp, lo, hi);
+    *out = (unsigned)v->valuedouble;
+    return 0;
+}
+
+static int get_duration(const cJSON *obj, const char *key, const char *path, bool required,
+                        uint64_t *out, char *err, size_t errlen)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, key);
+    char kp[300];
+    key_path(kp, sizeof(kp), path, key);
+    if (!v) {
+        if (required)
+            return fail(err, errlen, "%s: missing; expected a duration like \"10s\"", kp);
+        return 0;
+    }
+    uint64_t us;
+    if (!cJSON_IsString(v) || lg_duration_parse(v->valuestring, &us) != 0 || us == 0)
+        return fail(err, errlen, "%s: expected a duration like \"10s\"", kp);
+    *out = us;
+    return 0;
+}
+
+static char *read_file(const char *path, size_t *len, char *err, size_t errlen)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        fail(err, errlen, "cannot read %s: %s", path, strerror(errno));
+        return NULL;
+    }
+    char *buf = NULL;
+    size_t cap = 0, n = 0;
+    for (;;) {
+        if (n + 4096 + 1 > cap) {
+            size_t ncap = cap ? cap * 2 : 8192;
+            if (ncap > MAX_BODY_BYTES + 8192) {
+                fail(err, errlen, "%s: larger than %u MiB", path, MAX_BODY_BYTES >> 20);
+                goto fail;
+            }
+            char *t = realloc(buf, ncap);
+            if (!t) {
+                fail(err, errlen, "%s: out of memory", path);
+                goto fail;
+            }
+            buf = t;
+            cap = ncap;
+        }
+        size_t got = fread(buf + n, 1, cap - n - 1, f);
+        n += got;
+        if (got == 0)
+            break;
+    }
+    if (ferror(f)) {
+        fail(err, errlen, "cannot read %s: %s", path, strerror(errno));
+        goto fail;
+    }
+    fclose(f);
+    buf[n] = '\0';
+    *len = n;
+    return buf;
+fail:
+    fclose(f);
+    free(buf);
+    return NULL;
+}
+
+static int parse_stage(const cJSON *item, size_t i, unsigned default_connections,
+                       struct lg_stage *st, char *err, size_t errlen)
+{
+    static const char *const keys[] = {"duration", "connections", "rate", NULL};
+    char path[64];
+    snprintf(path, sizeof(path), "stages[%zu]", i);
+    if (!cJSON_IsObject(item))
+        return fail(err, errlen,
+                    "%s: expected an object like {\"duration\": \"10s\", \"connections\": 50}",
+                    path);
+    if (check_keys(item, keys, path, err, errlen))
+        return -1;
+    if (get_duration(item, "duration", path, true, &st->duration_us, err, errlen))
+        return -1;
+    bool present;
+    st->connections = default_connections;
+    if (get_uint(item, "connections", path, 1, MAX_CONNECTIONS, &st->connections, &present, err,
+                 errlen))
+        return -1;
+    if (!present && default_connections == 0)
+        return fail(err, errlen,
+                    "%s.connections: missing; expected an integer from 1 to %u (or set a "
+                    "top-level \"connections\")",
+                    path, MAX_CONNECTIONS);
+    const cJSON *rate = cJSON_GetObjectItemCaseSensitive(item, "rate");
+    st->rate_rps = 0;
+    if (rate) {
+        if (!cJSON_IsNumber(rate) || !(rate->valuedouble > 0) || rate->valuedouble > 1e9)
+            return fail(err, errlen, "%s.rate: expected requests per second, a number > 0",
+                        path);
+        st->rate_rps = rate->valuedouble;
+    }
+    return 0;
+}
+
+static bool is_token(const char *s)
+{
+    if (!*s)
+        return false;
+    for (; *s; s++)
+        if (!isalnum((unsigned char)*s) && !strchr("!#$%&'*+-.^_`|~", *s))
+            return false;
+    return true;
+}
+
+static bool has_ctl(const char *s)
+{
+    for (; *s; s++)
+        if ((unsigned char)*s < 0x20 || *s == 0x7f)
+            return true;
+    return false;
+}
+
+static char *join_path(const char *dir, const char *file)
+{
+    size_t n = strlen(dir) + strlen(file) + 2;
+    char *p = malloc(n);
+    if (p)
+        snprintf(p, n, "%s/%s", dir, file);
+    return p;
+}
+
+static void request_free(struct lg_request *rq)
+{
+    free((char *)rq->method);
+    free((char *)rq->path);
+    for (size_t i = 0; i < rq->nheaders; i++)
+        free((char *)rq->headers[i]);
+    free((char **)rq->headers);
+    free((char *)rq->body);
+    memset(rq, 0, sizeof(*rq));
+}
+
+static int parse_request(const cJSON *item, size_t i, const char *base_dir, struct lg_request *rq,
+                         char *err, size_t errlen)
+{
+    static const char *const keys[] = {"method", "path",      "weight", "headers",
+                                       "body",   "body_file", NULL};
+    char path[64];
+    snprintf(path, sizeof(path), "requests[%zu]", i);
+    memset(rq, 0, sizeof(*rq));
+    if (!cJSON_IsObject(item))
+        return fail(err, errlen, "%s: expected an object like {\"path\": \"/api/health\"}", path);
+    if (check_keys(item, keys, path, err, errlen))
+        return -1;
+
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(item, "method");
+    if (v && (!cJSON_IsString(v) || !is_token(v->valuestring)))
+        return fail(err, errlen, "%s.method: expected an HTTP method like \"GET\"", path);
+    rq->method = strdup(v ? v->valuestring : "GET");
+
+    v = cJSON_GetObjectItemCaseSensitive(item, "path");
+    if (v) {
+        if (!cJSON_IsString(v) || v->valuestring[0] != '/' || has_ctl(v->valuestring) ||
+            strchr(v->valuestring, ' '))
+            return fail(err, errlen, "%s.path: expected a path like \"/api/health\"", path);
+        rq->path = strdup(v->valuestring);
+        if (!rq->path)
+            return fail(err, errlen, "out of memory");
+    }
+
+    unsigned weight = 1;
+    if (get_uint(item, "weight", path, 1, MAX_WEIGHT, &weight, NULL, err, errlen))
+        return -1;
+    rq->weight = weight;
+
+    const cJSON *hdrs = cJSON_GetObjectItemCaseSensitive(item, "headers");
+    if (hdrs) {
+        if (!cJSON_IsObject(hdrs))
+            return fail(err, errlen, "%s.headers: expected an object like {\"X-Name\": \"value\"}",
+                        path);
+        size_t n = (size_t)cJSON_GetArraySize(hdrs);
+        char **lines = calloc(n ? n : 1, sizeof(*lines));
+        if (!lines)
+            return fail(err, errlen, "out of memory");
+        rq->headers = (const char *const *)lines;
+        const cJSON *h;
+        cJSON_ArrayForEach(h, hdrs)
+        {
+            if (!is_token(h->string))
+                return fail(err, errlen, "%s.headers.%s: not a valid header name", path,
+                            h->string);
+            if (!cJSON_IsString(h) || has_ctl(h->valuestring))
+                return fail(err, errlen, "%s.headers.%s: expected a string value", path,
+                            h->string);
+            size_t len = strlen(h->string) + strlen(h->valuestring) + 3;
+            char *line = malloc(len);
+            if (!line)
+                return fail(err, errlen, "out of memory");
+            snprintf(line, len, "%s: %s", h->string, h->valuestring);
+            lines[rq->nheaders++] = line;
+        }
+    }
+
+    const cJSON *body = cJSON_GetObjectItemCaseSensitive(item, "body");
+    const cJSON *body_file = cJSON_GetObjectItemCaseSensitive(item, "body_file");
+    if (body && body_file)
+        return fail(err, errlen, "%s: use either body or body_file, not both", path);
+    if (body) {
+        if (!cJSON_IsString(body))
+            return fail(err, errlen, "%s.body: expected a string", path);
+        rq->body = strdup(body->valuestring);
+        rq->body_bytes = strlen(body->valuestring);
+    } else if (body_file) {
+        if (!cJSON_IsString(body_file) || !body_file->valuestring[0])
+            return fail(err, errlen, "%s.body_file: expected a file name", path);
+        const char *name = body_file->valuestring;
+        char *full = name[0] == '/' || !base_dir ? strdup(name) : join_path(base_dir, name);
+        if (!full)
+            return fail(err, errlen, "out of memory");
+        char ferr[512];
+        size_t len = 0;
+        char *data = read_file(full, &len, ferr, sizeof(ferr));
+        free(full);
+        if (!data)
+            return fail(err, errlen, "%s.body_file: %s", path, ferr);
+        rq->body = data;
+        rq->body_bytes = len;
+    }
+    if (!rq->method || ((body || body_file) && !rq->body))
+        return fail(err, errlen, "out of memory");
+    return 0;
+}
+
+static int parse_tree(const cJSON *root, const char *base_dir, struct lg_scenario *sc, char *err,
+                      size_t errlen)
+{
+    static const char *const keys[] = {"target",   "threads",    "connections", "timeout",
+                                       "keep_alive", "stages",   "requests",    "thresholds",
+                                       "description", NULL};
+    if (!cJSON_IsObject(root))
+        return fail(err, errlen, "expected a JSON object with \"target\" and \"stages\"");
+    if (check_keys(root, keys, "", err, errlen))
+        return -1;
+
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(root, "target");
+    if (!v)
+        return fail(err, errlen, "target: missing; expected a URL like \"http://127.0.0.1:9000\"");
+    if (!cJSON_IsString(v) ||
+        (strncmp(v->valuestring, "http://", 7) && strncmp(v->valuestring, "https://", 8)) ||
+        strlen(v->valuestring) >= sizeof(sc->target) || has_ctl(v->valuestring))
+        return fail(err, errlen, "target: expected a URL like \"http://127.0.0.1:9000\"");
+    snprintf(sc->target, sizeof(sc->target), "%s", v->valuestring);
+
+    v = cJSON_GetObjectItemCaseSensitive(root, "description");
+    if (v && !cJSON_IsString(v))
+        return fail(err, errlen, "description: expected a string");
+
+    if (get_uint(root, "threads", "", 1, MAX_THREADS, &sc->threads, NULL, err, errlen))
+        return -1;
+    unsigned default_connections = 0;
+    if (get_uint(root, "connections", "", 1, MAX_CONNECTIONS, &default_connections, NULL, err,
+                 errlen))
+        return -1;
+    if (get_duration(root, "timeout", "", false, &sc->timeout_us, err, errlen))
+        return -1;
+    sc->keep_alive = true;
+    v = cJSON_GetObjectItemCaseSensitive(root, "keep_alive");
+    if (v) {
+        if (!cJSON_IsBool(v))
+            return fail(err, errlen, "keep_alive: expected true or false");
+        sc->keep_alive = cJSON_IsTrue(v);
+    }
+
+    const cJSON *stages = cJSON_GetObjectItemCaseSensitive(root, "stages");
+    if (!stages)
+        return fail(err, errlen,
+                    "stages: missing; expected an array like [{\"duration\": \"10s\", "
+                    "\"connections\": 50}]");
+    if (!cJSON_IsArray(stages) || cJSON_GetArraySize(stages) == 0)
+        return fail(err, errlen, "stages: expected a non-empty array of stages");
+    size_t n = (size_t)cJSON_GetArraySize(stages);
+    sc->stages = calloc(n, sizeof(*sc->stages));
+    if (!sc->stages)
+        return fail(err, errlen, "out of memory");
+    const cJSON *item;
+    cJSON_ArrayForEach(item, stages)
+    {
+        if (parse_stage(item, sc->nstages, default_connections, &sc->stages[sc->nstages], err,
+                        errlen))
+            return -1;
+        sc->nstages++;
+    }
+
+    const cJSON *reqs = cJSON_GetObjectItemCaseSensitive(root, "requests");
+    if (reqs) {
+        if (!cJSON_IsArray(reqs) || cJSON_GetArraySize(reqs) == 0)
+            return fail(err, errlen, "requests: expected a non-empty array of requests");
+        n = (size_t)cJSON_GetArraySize(reqs);
+        sc->requests = calloc(n, sizeof(*sc->requests));
+        if (!sc->requests)
+            return fail(err, errlen, "out of memory");
+        cJSON_ArrayForEach(item, reqs)
+        {
+            /* Counted before parsing so a half-built request is freed too. */
+            sc->nrequests++;
+            if (parse_request(item, sc->nrequests - 1, base_dir,
+                              &sc->requests[sc->nrequests - 1], err, errlen))
+                return -1;
+        }
+    }
+
+    const cJSON *ths = cJSON_GetObjectItemCaseSensitive(root, "thresholds");
+    if (ths) {
+        if (!cJSON_IsArray(ths))
+            return fail(err, errlen,
+                        "thresholds: expected an array like [\"p99_ms < 200\", \"rps > 1000\"]");
+        n = (size_t)cJSON_GetArraySize(ths);
+        sc->thresholds = calloc(n ? n : 1, sizeof(*sc->thresholds));
+        if (!sc->thresholds)
+            return fail(err, errlen, "out of memory");
+        cJSON_ArrayForEach(item, ths)
+        {
+            char terr[400];
+            size_t i = sc->nthresholds;
+            if (!cJSON_IsString(item))
+                return fail(err, errlen,
+                            "thresholds[%zu]: expected a string like \"p99_ms < 200\"", i);
+            if (lg_threshold_parse(item->valuestring, &sc->thresholds[i], terr, sizeof(terr)))
+                return fail(err, errlen, "thresholds[%zu]: %s", i, terr);
+            sc->nthresholds++;
+        }
+    }
+    return 0;
+}
+
+/* Line and column (1-based) of byte `at` in text. */
+static void line_col(const char *text, size_t at, unsigned *line, unsigned *col)
+{
+    *line = 1;
+    *col = 1;
+    for (size_t i = 0; i < at && text[i]; i++) {
+        if (text[i] == '\n') {
+            (*line)++;
+            *col = 1;
+        } else {
+            (*col)++;
+        }
+    }
+}
+
+static int parse_text(const char *text, const char *base_dir, const char *source,
+                      struct lg_scenario *out, char *err, size_t errlen)
+{
+    memset(out, 0, sizeof(*out));
+    const char *end = NULL;
+    cJSON *root = cJSON_ParseWithOpts(text, &end, true);
+    if (!root) {
+        size_t at = end && end >= text ? (size_t)(end - text) : 0;
+        const char *e = cJSON_GetErrorPtr();
+        if (e && e >= text)
+            at = (size_t)(e - text);
+        unsigned line, col;
+        line_col(text, at, &line, &col);
+        return fail(err, errlen, "invalid JSON at line %u, column %u", line, col);
+    }
+    if (parse_tree(root, base_dir, out, err, errlen))
+        goto fail;
+    if (source)
+        cJSON_AddStringToObject(root, "scenario_file", source);
+    out->config_json = cJSON_PrintUnformatted(root);
+    if (!out->config_json) {
+        fail(err, errlen, "out of memory");
+        goto fail;
+    }
+    cJSON_Delete(root);
+    return 0;
+fail:
+    cJSON_Delete(root);
+    lg_scenario_free(out);
+    return -1;
+}
+
+int lg_scenario_parse(const char *text, const char *base_dir, struct lg_scenario *out, char *err,
+                      size_t errlen)
+{
+    return parse_text(text, base_dir, NULL, out, err, errlen);
+}
+
+int lg_scenario_load(const char *path, struct lg_scenario *out, char *err, size_t errlen)
+{
+    char inner[600];
+    size_t len;
+    memset(out, 0, sizeof(*out));
+    char *text = read_file(path, &len, inner, sizeof(inner));
+    if (!text)
+        return fail(err, errlen, "%s", inner);
+    if (strlen(text) != len) {
+        free(text);
+        return fail(err, errlen, "%s: not a text file", path);
+    }
+    char dir[4096];
+    snprintf(dir, sizeof(dir), "%s", path);
+    char *slash = strrchr(dir, '/');
+    if (slash)
+        *(slash == dir ? slash + 1 : slash) = '\0';
+    else
+        snprintf(dir, sizeof(dir), ".");
+    int rc = parse_text(text, dir, path, out, inner, sizeof(inner));
+    free(text);
+    if (rc)
+        return fail(err, errlen, "%s: %s", path, inner);
+    return 0;
+}
+
+void lg_scenario_free(struct lg_scenario *sc)
+{
+    if (!sc)
+        return;
+    for (size_t i = 0; i < sc->nrequests; i++)
+        request_free(&sc->requests[i]);
+    free(sc->requests);
+    free(sc->stages);
+    free(sc->thresholds);
+    cJSON_free(sc->config_json);
+    memset(sc, 0, sizeof(*sc));
+}
+
+void lg_scenario_stage_config(const struct lg_scenario *sc, size_t i, struct lg_config *cfg)
+{
+    const struct lg_stage *st = &sc->stages[i];
+    memset(cfg, 0, sizeof(*cfg));
+    cfg->url = sc->target;
+    cfg->requests = sc->nrequests ? sc->requests : NULL;
+    cfg->nrequests = sc->nrequests;
+    unsigned threads = sc->threads ? sc->threads : 2;
+    cfg->threads = threads < st->connections ? threads : st->connections;
+    cfg->connections = st->connections;
+    cfg->duration_us = st->duration_us;
+    cfg->rate_rps = st->rate_rps;
+    cfg->timeout_us = sc->timeout_us;
+    cfg->keep_alive = sc->keep_alive;
+}
+
+/* ---- merging stage results ---------------------------------------------------------------- */
+
+/* dst += src for histograms; a NULL dst gets a copy of src. */
+static int merge_hist(struct hist **dst, const struct hist *src)
+{
+    if (!src)
+        return 0;
+    if (!*dst) {
+        size_t need = hist_serialize(src, NULL, 0);
+        uint8_t *buf = malloc(need);
+        if (!buf)
+            return -1;
+        hist_serialize(src, buf, need);
+        *dst = hist_deserialize(buf, need);
+        free(buf);
+        return *dst ? 0 : -1;
+    }
+    return hist_merge(*dst, src);
+}
+
+int lg_result_merge(struct run_result *dst, const struct run_result *src)
+{
+    bool dst_empty = dst->requests == 0 && dst->ntimeline == 0 && !dst->latency &&
+                     run_errors_total(dst) == 0 && dst->duration_s == 0;
+    if (!dst->tool[0])
+        snprintf(dst->tool, sizeof(dst->tool), "%s", src->tool);
+    if (!dst->engine[0])
+        snprintf(dst->engine, sizeof(dst->engine), "%s", src->engine);
+    if (!dst->target[0])
+        snprintf(dst->target, sizeof(dst->target), "%s", src->target);
+    if (!dst->label[0])
+        snprintf(dst->label, sizeof(dst->label), "%s", src->label);
+    if (!dst->tier[0])
+        snprintf(dst->tier, sizeof(dst->tier), "%s", src->tier);
+    if (!dst->server_software[0])
+        snprintf(dst->server_software, sizeof(dst->server_software), "%s", src->server_software);
+    if (!dst->cmdline && src->cmdline && !(dst->cmdline = strdup(src->cmdline)))
+        return -1;
+    if (!dst->config_json && src->config_json && !(dst->config_json = strdup(src->config_json)))
+        return -1;
+    if (dst_empty || (src->start_unix_s > 0 && src->start_unix_s < dst->start_unix_s))
+        dst->start_unix_s = src->start_unix_s;
+    if (!dst->doc_bytes)
+        dst->doc_bytes = src->doc_bytes;
+
+    /* Uncorrected latency exists only for constant-rate stages; for a closed-loop stage the
+     * measured latency is the uncorrected one, so the merged uncorrected histogram still
+     * covers every request. Done before the latency merge, which changes dst->latency. */
+    bool dst_rate = dst->latency_uncorrected != NULL;
+    bool src_rate = src->latency_uncorrected != NULL;
+    if (src_rate && !dst_rate && !dst_empty && dst->latency) {
+        if (merge_hist(&dst->latency_uncorrected, dst->latency))
+            return -1;
+    }
+    if (src_rate || (dst_rate && src->latency)) {
+        if (merge_hist(&dst->latency_uncorrected, src_rate ? src->latency_uncorrected
+                                                           : src->latency))
+            return -1;
+    }
+    if (merge_hist(&dst->latency, src->latency) || merge_hist(&dst->connect_us, src->connect_us) ||
+        merge_hist(&dst->ttfb_us, src->ttfb_us))
+        return -1;
+
+    uint64_t offset_s = 0;
+    if (dst->ntimeline)
+        offset_s = dst->timeline[dst->ntimeline - 1].second + 1;
+    else if (!dst_empty)
+        offset_s = (uint64_t)ceil(dst->duration_s);
+    if (src->ntimeline) {
+        struct run_second *t =
+            realloc(dst->timeline, (dst->ntimeline + src->ntimeline) * sizeof(*t));
+        if (!t)
+            return -1;
+        dst->timeline = t;
+        for (size_t i = 0; i < src->ntimeline; i++) {
+            t[dst->ntimeline + i] = src->timeline[i];
+            t[dst->ntimeline + i].second += offset_s;
+        }
+        dst->ntimeline += src->ntimeline;
+    }
+    for (size_t i = 0; i < src->nstatus; i++)
+        if (run_status_add(dst, src->status[i].code, src->status[i].count))
+            return -1;
+
+    dst->duration_s += src->duration_s;
+    if (src->threads > dst->threads)
+        dst->threads = src->threads;
+    if (src->connections > dst->connections)
+        dst->connections = src->connections;
+    if (src->rate_rps > dst->rate_rps)
+        dst->rate_rps = src->rate_rps;
+    dst->requests += src->requests;
+    dst->bytes_read += src->bytes_read;
+    dst->bytes_written += src->bytes_written;
+    for (int i = 0; i < RUN_ERR__COUNT; i++)
+        dst->errors[i] += src->errors[i];
+    dst->length_errors += src->length_errors;
+    dst->html_bytes += src->html_bytes;
+    return 0;
+}

@@ -1,0 +1,490 @@
+/* tests/check_loadgen_scenario.c: unit tests of loadgen/scenario.c: scenario parsing (every error
+ * message asserted), durations, thresholds, the merge of stage results, and lg_finish saving to
+ * a store in a temp dir. No network. */
+#include <check.h>
+#include <cjson/cJSON.h>
+#include <ftw.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "db/db.h"
+#include "loadgen/loadgen.h"
+#include "loadgen/scenario.h"
+#include "run_fixture.h"
+
+static char tmpdir[256];
+
+static void setup(void)
+{
+    snprintf(tmpdir, sizeof(tmpdir), "/tmp/tb-check-scn-XXXXXX");
+    ck_assert_ptr_nonnull(mkdtemp(tmpdir));
+}
+
+static int rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+    (void)st;
+    (void)flag;
+    (void)ftw;
+    return remove(path);
+}
+
+static void teardown(void)
+{
+    nftw(tmpdir, rm_entry, 8, FTW_DEPTH | FTW_PHYS);
+}
+
+static void write_file(const char *path, const char *text)
+{
+    FILE *f = fopen(path, "w");
+    ck_assert_ptr_nonnull(f);
+    fputs(text, f);
+    fclose(f);
+}
+
+/* Parses text and asserts the exact error message. */
+static void expect_error(const char *text, const char *want)
+{
+    struct lg_scenario sc;
+    char err[512] = "";
+    ck_assert_int_eq(lg_scenario_parse(text, NULL, &sc, err, sizeof(err)), -1);
+    ck_assert_str_eq(err, want);
+    ck_assert_ptr_null(sc.stages);
+    ck_assert_ptr_null(sc.requests);
+}
+
+START_TEST(test_scenario_parses_full_example)
+{
+    const char *text =
+        "{\"target\": \"http://127.0.0.1:9000\", \"threads\": 2, \"timeout\": \"2s\","
+        " \"stages\": [{\"duration\": \"10s\", \"connections\": 50},"
+        "              {\"duration\": \"1m30s\", \"rate\": 1000, \"connections\": 20}],"
+        " \"requests\": [{\"method\": \"GET\", \"path\": \"/api/health\", \"weight\": 3,"
+        "                 \"headers\": {\"X-A\": \"b\"}},"
+        "                {\"method\": \"POST\", \"path\": \"/api/echo\", \"body\": \"hello\"}],"
+        " \"thresholds\": [\"p99_ms < 200\", \"error_rate < 0.01\", \"rps > 1000\"]}";
+    struct lg_scenario sc;
+    char err[512] = "";
+    ck_assert_msg(lg_scenario_parse(text, NULL, &sc, err, sizeof(err)) == 0, "%s", err);
+    ck_assert_str_eq(sc.target, "http://127.0.0.1:9000");
+    ck_assert_uint_eq(sc.threads, 2);
+    ck_assert_uint_eq(sc.timeout_us, 2000000);
+    ck_assert(sc.keep_alive);
+    ck_assert_uint_eq(sc.nstages, 2);
+    ck_assert_uint_eq(sc.stages[0].duration_us, 10000000);
+    ck_assert_uint_eq(sc.stages[0].connections, 50);
+    ck_assert_double_eq(sc.stages[0].rate_rps, 0);
+    ck_assert_uint_eq(sc.stages[1].duration_us, 90000000);
+    ck_assert_double_eq(sc.stages[1].rate_rps, 1000);
+    ck_assert_uint_eq(sc.nrequests, 2);
+    ck_assert_str_eq(sc.requests[0].method, "GET");
+    ck_assert_str_eq(sc.requests[0].path, "/api/health");
+    ck_assert_uint_eq(sc.requests[0].weight, 3);
+    ck_assert_uint_eq(sc.requests[0].nheaders, 1);
+    ck_assert_str_eq(sc.requests[0].headers[0], "X-A: b");
+    ck_assert_ptr_null(sc.requests[0].body);
+    ck_assert_str_eq(sc.requests[1].method, "POST");
+    ck_assert_str_eq(sc.requests[1].body, "hello");
+    ck_assert_uint_eq(sc.requests[1].body_bytes, 5);
+    ck_assert_uint_eq(sc.requests[1].weight, 1);
+    ck_assert_uint_eq(sc.nthresholds, 3);
+    ck_assert_int_eq(sc.thresholds[0].metric, LG_METRIC_P99_MS);
+    ck_assert_int_eq(sc.thresholds[0].cmp, LG_CMP_LT);
+    ck_assert_double_eq(sc.thresholds[0].limit, 200);
+    ck_assert_int_eq(sc.thresholds[1].metric, LG_METRIC_ERROR_RATE);
+    ck_assert_int_eq(sc.thresholds[2].cmp, LG_CMP_GT);
+    /* config_json is the scenario itself, compact. */
+    cJSON *cfg = cJSON_Parse(sc.config_json);
+    ck_assert_ptr_nonnull(cfg);
+    ck_assert_int_eq(cJSON_GetArraySize(cJSON_GetObjectItem(cfg, "stages")), 2);
+    cJSON_Delete(cfg);
+
+    struct lg_config c;
+    lg_scenario_stage_config(&sc, 1, &c);
+    ck_assert_str_eq(c.url, "http://127.0.0.1:9000");
+    ck_assert_uint_eq(c.threads, 2);
+    ck_assert_uint_eq(c.connections, 20);
+    ck_assert_uint_eq(c.duration_us, 90000000);
+    ck_assert_double_eq(c.rate_rps, 1000);
+    ck_assert_uint_eq(c.timeout_us, 2000000);
+    ck_assert_uint_eq(c.nrequests, 2);
+    ck_assert(c.keep_alive);
+    lg_scenario_free(&sc);
+    ck_assert_ptr_null(sc.stages);
+}
+END_TEST
+
+START_TEST(test_scenario_defaults_and_top_level_connections)
+{
+    struct lg_scenario sc;
+    char err[512] = "";
+    ck_assert_int_eq(lg_scenario_parse("{\"target\": \"http://h:1/x\", \"connections\": 4,"
+                                       " \"stages\": [{\"duration\": \"1s\"}]}",
+                                       NULL, &sc, err, sizeof(err)),
+                     0);
+    ck_assert_uint_eq(sc.stages[0].connections, 4);
+    ck_assert_uint_eq(sc.nrequests, 0);
+    ck_assert_uint_eq(sc.nthresholds, 0);
+    struct lg_config c;
+    lg_scenario_stage_config(&sc, 0, &c);
+    ck_assert_uint_eq(c.threads, 2);
+    ck_assert_ptr_null(c.requests);
+    lg_scenario_free(&sc);
+
+    ck_assert_int_eq(lg_scenario_parse("{\"target\": \"http://h\", \"threads\": 8,"
+                                       " \"stages\": [{\"duration\": \"1s\", \"connections\": 3}]}",
+                                       NULL, &sc, err, sizeof(err)),
+                     0);
+    lg_scenario_stage_config(&sc, 0, &c);
+    ck_assert_uint_eq(c.threads, 3); /* never more threads than connections */
+    lg_scenario_free(&sc);
+}
+END_TEST
+
+START_TEST(test_scenario_errors_name_the_json_path)
+{
+    expect_error("{\"target\": \"http://h\", \"stages\": [{\"duration\": \"1s\", \"connections\": 1},"
+                 " {\"duration\": \"2s\", \"connections\": 1},"
+                 " {\"duration\": 10, \"connections\": 1}]}",
+                 "stages[2].duration: expected a duration like \"10s\"");
+    expect_error("{\"target\": \"http://h\", \"stages\": [{\"duration\": \"10 parsecs\","
+                 " \"connections\": 1}]}",
+                 "stages[0].duration: expected a duration like \"10s\"");
+    expect_error("{\"target\": \"http://h\", \"stages\": [{\"connections\": 1}]}",
+                 "stages[0].duration: missing; expected a duration like \"10s\"");
+    expect_error("{\"target\": \"http://h\", \"stages\": [{\"duration\": \"1s\"}]}",
+                 "stages[0].connections: missing; expected an integer from 1 to 100000 (or set a "
+                 "top-level \"connections\")");
+    expect_error("{\"target\": \"http://h\", \"stages\": [{\"duration\": \"1s\","
+                 " \"connections\": 2.5}]}",
+                 "stages[0].connections: expected an integer from 1 to 100000");
+    expect_error("{\"target\": \"http://h\", \"stages\": [{\"duration\": \"1s\","
+                 " \"connections\": 1, \"rate\": -5}]}",
+                 "stages[0].rate: expected requests per second, a number > 0");
+    expect_error("{\"target\": \"http://h\", \"stages\": [{\"durtion\": \"1s\"}]}",
+                 "stages[0].durtion: unknown key (expected one of: duration, connections, rate)");
+    expect_error("{\"target\": \"http://h\", \"stages\": []}",
+                 "stages: expected a non-empty array of stages");
+    expect_error("{\"target\": \"http://h\"}",
+                 "stages: missing; expected an array like [{\"duration\": \"10s\", "
+                 "\"connections\": 50}]");
+    expect_error("{\"stages\": []}",
+                 "target: missing; expected a URL like \"http://127.0.0.1:9000\"");
+    expect_error("{\"target\": \"ftp://h\", \"stages\": []}",
+                 "target: expected a URL like \"http://127.0.0.1:9000\"");
+    expect_error("{\"target\": \"http://h\", \"threads\": 0, \"stages\": []}",
+                 "threads: expected an integer from 1 to 1024");
+    expect_error("{\"target\": \"http://h\", \"timeout\": \"soon\", \"stages\": []}",
+                 "timeout: expected a duration like \"10s\"");
+    expect_error("[1, 2]", "expected a JSON object with \"target\" and \"stages\"");
+    expect_error("{\"target\": \"http://h\",\n \"stages\": [,]}",
+                 "invalid JSON at line 2, column 13");
+}
+END_TEST
+
+START_TEST(test_scenario_request_and_threshold_errors)
+{
+    const char *head = "{\"target\": \"http://h\", \"stages\": [{\"duration\": \"1s\","
+                       " \"connections\": 1}], ";
+    char text[1024];
+    snprintf(text, sizeof(text), "%s\"requests\": [{\"path\": \"/a\"}, {\"path\": \"nope\"}]}",
+             head);
+    expect_error(text, "requests[1].path: expected a path like \"/api/health\"");
+    snprintf(text, sizeof(text), "%s\"requests\": [{\"method\": \"GE T\"}]}", head);
+    expect_error(text, "requests[0].method: expected an HTTP method like \"GET\"");
+    snprintf(text, sizeof(text), "%s\"requests\": [{\"weight\": 0}]}", head);
+    expect_error(text, "requests[0].weight: expected an integer from 1 to 1000000");
+    snprintf(text, sizeof(text), "%s\"requests\": [{\"headers\": {\"X-A\": 5}}]}", head);
+    expect_error(text, "requests[0].headers.X-A: expected a string value");
+    snprintf(text, sizeof(text), "%s\"requests\": [{\"body\": \"a\", \"body_file\": \"b\"}]}",
+             head);
+    expect_error(text, "requests[0]: use either body or body_file, not both");
+    snprintf(text, sizeof(text), "%s\"requests\": [{\"body_file\": \"/nonexistent/tb.json\"}]}",
+             head);
+    expect_error(text, "requests[0].body_file: cannot read /nonexistent/tb.json: No such file or "
+                       "directory");
+    snprintf(text, sizeof(text), "%s\"thresholds\": [\"p99_ms < 200\", \"p98_ms < 3\"]}", head);
+    expect_error(text, "thresholds[1]: unknown metric \"p98_ms\" (known: p50_ms, p75_ms, p90_ms, "
+                       "p99_ms, p999_ms, min_ms, max_ms, mean_ms, rps, error_rate, errors, "
+                       "requests)");
+    snprintf(text, sizeof(text), "%s\"thresholds\": [\"rps >> 5\"]}", head);
+    expect_error(text, "thresholds[0]: expected \"METRIC OP NUMBER\" like \"p99_ms < 200\"");
+    snprintf(text, sizeof(text), "%s\"thresholds\": [\"rps > 5 per second\"]}", head);
+    expect_error(text, "thresholds[0]: expected \"METRIC OP NUMBER\" like \"p99_ms < 200\" "
+                       "(unexpected \"per second\")");
+    snprintf(text, sizeof(text), "%s\"thresholds\": [42]}", head);
+    expect_error(text, "thresholds[0]: expected a string like \"p99_ms < 200\"");
+}
+END_TEST
+
+START_TEST(test_scenario_load_reads_body_file_next_to_it)
+{
+    char path[512], body[512];
+    snprintf(body, sizeof(body), "%s/payload.json", tmpdir);
+    write_file(body, "{\"amount\": 10}\n");
+    snprintf(path, sizeof(path), "%s/scn.json", tmpdir);
+    write_file(path, "{\"target\": \"http://127.0.0.1:9000\", \"stages\": [{\"duration\": \"2s\","
+                     " \"connections\": 2}], \"requests\": [{\"method\": \"POST\", \"path\":"
+                     " \"/api/echo\", \"body_file\": \"payload.json\"}]}");
+    struct lg_scenario sc;
+    char err[512] = "";
+    ck_assert_msg(lg_scenario_load(path, &sc, err, sizeof(err)) == 0, "%s", err);
+    ck_assert_uint_eq(sc.requests[0].body_bytes, 15);
+    ck_assert_int_eq(memcmp(sc.requests[0].body, "{\"amount\": 10}\n", 15), 0);
+    cJSON *cfg = cJSON_Parse(sc.config_json);
+    ck_assert_str_eq(cJSON_GetObjectItem(cfg, "scenario_file")->valuestring, path);
+    cJSON_Delete(cfg);
+    lg_scenario_free(&sc);
+
+    /* Errors from a file start with its path. */
+    write_file(path, "{\"target\": \"http://h\", \"stages\": [{\"duration\": \"x\"}]}");
+    ck_assert_int_eq(lg_scenario_load(path, &sc, err, sizeof(err)), -1);
+    char want[700];
+    snprintf(want, sizeof(want), "%s: stages[0].duration: expected a duration like \"10s\"", path);
+    ck_assert_str_eq(err, want);
+    snprintf(path, sizeof(path), "%s/missing.json", tmpdir);
+    ck_assert_int_eq(lg_scenario_load(path, &sc, err, sizeof(err)), -1);
+    ck_assert_msg(strstr(err, "No such file") != NULL, "%s", err);
+}
+END_TEST
+
+START_TEST(test_duration_parse_accepts_units_and_refuses_bare_numbers)
+{
+    uint64_t us;
+    ck_assert_int_eq(lg_duration_parse("10s", &us), 0);
+    ck_assert_uint_eq(us, 10000000);
+    ck_assert_int_eq(lg_duration_parse("500ms", &us), 0);
+    ck_assert_uint_eq(us, 500000);
+    ck_assert_int_eq(lg_duration_parse("1m30s", &us), 0);
+    ck_assert_uint_eq(us, 90000000);
+    ck_assert_int_eq(lg_duration_parse("1.5h", &us), 0);
+    ck_assert_uint_eq(us, 5400000000ull);
+    ck_assert_int_eq(lg_duration_parse("250us", &us), 0);
+    ck_assert_uint_eq(us, 250);
+    ck_assert_int_eq(lg_duration_parse("10", &us), -1);
+    ck_assert_int_eq(lg_duration_parse("", &us), -1);
+    ck_assert_int_eq(lg_duration_parse("-1s", &us), -1);
+    ck_assert_int_eq(lg_duration_parse("1d", &us), -1);
+    ck_assert_int_eq(lg_duration_parse("s", &us), -1);
+}
+END_TEST
+
+START_TEST(test_thresholds_evaluate_every_metric)
+{
+    struct run_result r;
+    memset(&r, 0, sizeof(r));
+    r.latency = hist_new(HIST_SIG_BITS_DEFAULT, HIST_MAX_US_DEFAULT);
+    for (uint64_t v = 1; v <= 1000; v++)
+        hist_record(r.latency, v * 100); /* 0.1 ms .. 100 ms */
+    r.requests = 1000;
+    r.duration_s = 2;
+    r.errors[RUN_ERR_STATUS] = 10;
+    struct {
+        const char *text;
+        bool pass;
+        double value;
+    } cases[] = {
+        {"p50_ms < 51", true, 50.0},    {"p99_ms <= 99", true, 99.0},
+        {"p90_ms > 91", false, 90.0},   {"p999_ms >= 99.8", true, 100.0},
+        {"max_ms == 100", true, 100.0}, {"min_ms<0.2", true, 0.1},
+        {"mean_ms > 50", true, 50.05},  {"rps > 1000", false, 500.0},
+        {"rps>=500", true, 500.0},      {"error_rate < 0.01", false, 0.01},
+        {"errors == 10", true, 10.0},   {"requests > 999", true, 1000.0},
+        {"p75_ms < 10", false, 75.0},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        struct lg_threshold t;
+        char err[256];
+        ck_assert_msg(lg_threshold_parse(cases[i].text, &t, err, sizeof(err)) == 0, "%s: %s",
+                      cases[i].text, err);
+        double v;
+        ck_assert_msg(lg_threshold_check(&t, &r, &v) == cases[i].pass, "%s: got %g",
+                      cases[i].text, v);
+        /* Bucket precision: 0.05% of the value. */
+        ck_assert_msg(v >= cases[i].value * 0.999 && v <= cases[i].value * 1.001,
+                      "%s: value %g, want %g", cases[i].text, v, cases[i].value);
+        ck_assert_str_eq(t.text, cases[i].text);
+    }
+    ck_assert_str_eq(lg_metric_name(LG_METRIC_ERROR_RATE), "error_rate");
+    ck_assert_str_eq(lg_cmp_name(LG_CMP_GE), ">=");
+    run_result_free(&r);
+}
+END_TEST
+
+START_TEST(test_threshold_parse_refuses_garbage)
+{
+    struct lg_threshold t;
+    char err[256];
+    ck_assert_int_eq(lg_threshold_parse("", &t, err, sizeof(err)), -1);
+    ck_assert_int_eq(lg_threshold_parse("p99_ms 200", &t, err, sizeof(err)), -1);
+    ck_assert_str_eq(err, "expected \"METRIC OP NUMBER\" like \"p99_ms < 200\" (the operator is "
+                          "one of < <= > >= ==)");
+    ck_assert_int_eq(lg_threshold_parse("p99_ms < fast", &t, err, sizeof(err)), -1);
+    ck_assert_int_eq(lg_threshold_parse("p99_ms < 200 ms", &t, err, sizeof(err)), -1);
+    ck_assert_int_eq(lg_threshold_parse("  rps  >  1e3  ", &t, err, sizeof(err)), 0);
+    ck_assert_double_eq(t.limit, 1000);
+}
+END_TEST
+
+START_TEST(test_merge_sums_counts_and_merges_histograms)
+{
+    struct run_result a, b, total;
+    fixture_run(&a, 3, 1000, 200);
+    fixture_run(&b, 2, 500, 5000);
+    b.connections = 80;
+    b.start_unix_s = a.start_unix_s + 3;
+    memset(&total, 0, sizeof(total));
+    ck_assert_int_eq(lg_result_merge(&total, &a), 0);
+    ck_assert_int_eq(lg_result_merge(&total, &b), 0);
+
+    ck_assert_uint_eq(total.requests, a.requests + b.requests);
+    ck_assert_double_eq(total.duration_s, 5);
+    ck_assert_double_eq(total.start_unix_s, a.start_unix_s);
+    ck_assert_uint_eq(total.connections, 80);
+    ck_assert_uint_eq(total.bytes_read, a.bytes_read + b.bytes_read);
+    ck_assert_uint_eq(total.bytes_written, a.bytes_written + b.bytes_written);
+    ck_assert_uint_eq(total.html_bytes, a.html_bytes + b.html_bytes);
+    for (int i = 0; i < RUN_ERR__COUNT; i++)
+        ck_assert_uint_eq(total.errors[i], a.errors[i] + b.errors[i]);
+    ck_assert_uint_eq(total.length_errors, 14);
+    ck_assert_str_eq(total.tool, "wrk");
+    ck_assert_str_eq(total.cmdline, a.cmdline);
+
+    /* The merged histogram equals recording everything into one. */
+    struct hist *both = hist_new(HIST_SIG_BITS_DEFAULT, HIST_MAX_US_DEFAULT);
+    hist_merge(both, a.latency);
+    hist_merge(both, b.latency);
+    ck_assert_uint_eq(hist_count(total.latency), hist_count(both));
+    ck_assert_uint_eq(hist_percentile(total.latency, 99), hist_percentile(both, 99));
+    ck_assert_uint_eq(hist_percentile(total.latency, 50), hist_percentile(both, 50));
+    ck_assert_uint_eq(hist_max(total.latency), hist_max(b.latency));
+    ck_assert_ptr_null(total.latency_uncorrected);
+    hist_free(both);
+
+    ck_assert_uint_eq(total.nstatus, 2);
+    ck_assert_uint_eq(total.status[0].count, a.status[0].count + b.status[0].count);
+    ck_assert_uint_eq(total.status[1].count, 10);
+
+    /* Timelines concatenated: b's seconds 0, 1 become 3, 4. */
+    ck_assert_uint_eq(total.ntimeline, 5);
+    for (unsigned s = 0; s < 5; s++)
+        ck_assert_uint_eq(total.timeline[s].second, s);
+    ck_assert_uint_eq(total.timeline[3].requests, 500);
+    ck_assert_uint_eq(total.timeline[3].p50_us, b.timeline[0].p50_us);
+    ck_assert_uint_eq(total.timeline[2].requests, 1000);
+
+    /* The sources are untouched. */
+    ck_assert_uint_eq(a.requests, 3000);
+    ck_assert_uint_eq(b.timeline[0].second, 0);
+    run_result_free(&a);
+    run_result_free(&b);
+    run_result_free(&total);
+}
+END_TEST
+
+START_TEST(test_merge_closed_loop_stage_counts_as_uncorrected)
+{
+    struct run_result closed, rate, total;
+    fixture_run(&closed, 2, 100, 100);
+    fixture_run(&rate, 2, 100, 100);
+    rate.rate_rps = 100;
+    rate.latency_uncorrected = hist_new(HIST_SIG_BITS_DEFAULT, HIST_MAX_US_DEFAULT);
+    hist_record_n(rate.latency_uncorrected, 50, 200);
+    memset(&total, 0, sizeof(total));
+    ck_assert_int_eq(lg_result_merge(&total, &closed), 0);
+    ck_assert_ptr_null(total.latency_uncorrected);
+    ck_assert_int_eq(lg_result_merge(&total, &rate), 0);
+    ck_assert_ptr_nonnull(total.latency_uncorrected);
+    ck_assert_uint_eq(hist_count(total.latency_uncorrected), 400);
+    ck_assert_uint_eq(hist_count(total.latency), 400);
+    ck_assert_uint_eq(hist_min(total.latency_uncorrected), 50);
+    ck_assert_double_eq(total.rate_rps, 100);
+    /* And the other order: rate stage first, closed-loop second. */
+    run_result_free(&total);
+    memset(&total, 0, sizeof(total));
+    ck_assert_int_eq(lg_result_merge(&total, &rate), 0);
+    ck_assert_int_eq(lg_result_merge(&total, &closed), 0);
+    ck_assert_uint_eq(hist_count(total.latency_uncorrected), 400);
+    run_result_free(&total);
+    run_result_free(&closed);
+    run_result_free(&rate);
+}
+END_TEST
+
+START_TEST(test_finish_saves_and_writes_json_with_the_id)
+{
+    char dbpath[512], jsonpath[512], err[512] = "";
+    snprintf(dbpath, sizeof(dbpath), "%s/store/results.db", tmpdir);
+    snprintf(jsonpath, sizeof(jsonpath), "%s/run.json", tmpdir);
+    struct run_result r;
+    fixture_run(&r, 2, 100, 100);
+    struct lg_save_opts opts = {.db_path = dbpath, .json_path = jsonpath};
+    ck_assert_msg(lg_finish(&opts, &r, err, sizeof(err)) == 0, "%s", err);
+    ck_assert_int_gt(r.id, 0);
+
+    FILE *f = fopen(jsonpath, "r");
+    ck_assert_ptr_nonnull(f);
+    char buf[65536];
+    size_t n = fread(buf, 1, sizeof(buf) - 1, f);
+    fclose(f);
+    buf[n] = '\0';
+    cJSON *doc = cJSON_Parse(buf);
+    ck_assert_ptr_nonnull(doc);
+    ck_assert_double_eq(cJSON_GetObjectItem(doc, "id")->valuedouble, (double)r.id);
+    cJSON_Delete(doc);
+
+    struct db *db = db_open(dbpath, err, sizeof(err));
+    ck_assert_ptr_nonnull(db);
+    struct run_result back;
+    ck_assert_int_eq(db_run_load(db, r.id, &back), 0);
+    ck_assert_uint_eq(back.requests, r.requests);
+    run_result_free(&back);
+    db_close(db);
+
+    /* --no-save: nothing stored, id untouched. */
+    int64_t id = r.id;
+    r.id = 0;
+    opts = (struct lg_save_opts){.db_path = dbpath, .no_save = true};
+    ck_assert_int_eq(lg_finish(&opts, &r, err, sizeof(err)), 0);
+    ck_assert_int_eq(r.id, 0);
+    (void)id;
+
+    /* A store that cannot be opened is an error, but the JSON is still written. */
+    char bad[512];
+    snprintf(bad, sizeof(bad), "%s/notadb", tmpdir);
+    write_file(bad, "plain text, definitely not SQLite; plain text, definitely not SQLite; "
+                    "plain text, definitely not SQLite\n");
+    remove(jsonpath);
+    opts = (struct lg_save_opts){.db_path = bad, .json_path = jsonpath};
+    ck_assert_int_eq(lg_finish(&opts, &r, err, sizeof(err)), -1);
+    ck_assert_msg(strstr(err, "not a tierbench result store") != NULL, "%s", err);
+    ck_assert_int_eq(access(jsonpath, F_OK), 0);
+    run_result_free(&r);
+}
+END_TEST
+
+int main(void)
+{
+    Suite *s = suite_create("loadgen_scenario");
+    TCase *tc = tcase_create("core");
+    tcase_set_timeout(tc, 30);
+    tcase_add_checked_fixture(tc, setup, teardown);
+    tcase_add_test(tc, test_scenario_parses_full_example);
+    tcase_add_test(tc, test_scenario_defaults_and_top_level_connections);
+    tcase_add_test(tc, test_scenario_errors_name_the_json_path);
+    tcase_add_test(tc, test_scenario_request_and_threshold_errors);
+    tcase_add_test(tc, test_scenario_load_reads_body_file_next_to_it);
+    tcase_add_test(tc, test_duration_parse_accepts_units_and_refuses_bare_numbers);
+    tcase_add_test(tc, test_thresholds_evaluate_every_metric);
+    tcase_add_test(tc, test_threshold_parse_refuses_garbage);
+    tcase_add_test(tc, test_merge_sums_counts_and_merges_histograms);
+    tcase_add_test(tc, test_merge_closed_loop_stage_counts_as_uncorrected);
+    tcase_add_test(tc, test_finish_saves_and_writes_json_with_the_id);
+    suite_add_tcase(s, tc);
+    SRunner *sr = srunner_create(s);
+    srunner_run_all(sr, CK_NORMAL);
+    int failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
