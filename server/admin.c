@@ -1,0 +1,150 @@
+/* server/admin.c: the admin API on its own CivetWeb context and thread pool, so that it answers
+ * while every main worker is busy: GET /api/stats (JSON), GET /metrics (Prometheus text),
+ * GET /api/health. Also srv_stats_snapshot, the one reader of the live stats (format.c turns a
+ * snapshot into text). */
+#include "server/server_int.h"
+
+#include <civetweb.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include "common/clock.h"
+
+static void process_usage(struct srv_stats *out)
+{
+    struct rusage ru;
+    if (getrusage(RUSAGE_SELF, &ru) == 0) {
+        out->cpu_user_s = (double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec / 1e6;
+        out->cpu_system_s = (double)ru.ru_stime.tv_sec + (double)ru.ru_stime.tv_usec / 1e6;
+    }
+    FILE *f = fopen("/proc/self/statm", "r");
+    if (f) {
+        unsigned long size_pages, rss_pages;
+        if (fscanf(f, "%lu %lu", &size_pages, &rss_pages) == 2)
+            out->rss_bytes = (uint64_t)rss_pages * (uint64_t)sysconf(_SC_PAGESIZE);
+        fclose(f);
+    }
+}
+
+void srv_stats_snapshot(struct srv *s, struct srv_stats *out)
+{
+    memset(out, 0, sizeof(*out));
+    uint64_t now_us = clock_now_us();
+    out->uptime_s = (double)(now_us - s->started_us) / 1e6;
+    out->started_unix_s = s->started_unix_s;
+    out->stats_enabled = s->stats != NULL;
+    out->threads_total = s->cfg.threads;
+    out->connections_open = atomic_load(&s->conns_open);
+    out->connections_total = atomic_load(&s->conns_total);
+    out->cache_hits = atomic_load(&s->cache_hits);
+    out->cache_misses = atomic_load(&s->cache_misses);
+    if (s->cache) {
+        pthread_mutex_lock(&s->cache_lock);
+        out->cache_entries = srv_cache_len(s->cache);
+        pthread_mutex_unlock(&s->cache_lock);
+    }
+    process_usage(out);
+    for (int w = 0; w < SRV_WINDOWS; w++)
+        out->windows[w].seconds = srv_window_seconds[w];
+    if (s->stats)
+        srv_stats_fill(s->stats, now_us, out);
+}
+
+/* Writes a formatted snapshot, growing the buffer until it fits. */
+static void reply_snapshot(struct srv *s, struct mg_connection *c,
+                           const struct mg_request_info *ri, bool prometheus)
+{
+    struct srv_reply rep = {0};
+    struct srv_stats *st = malloc(sizeof(*st));
+    size_t cap = 64 * 1024;
+    char *buf = malloc(cap);
+    if (!st || !buf)
+        goto fail;
+    srv_stats_snapshot(s, st);
+    bool timeline = !(ri->query_string && strstr(ri->query_string, "timeline=0"));
+    for (;;) {
+        size_t n = prometheus ? srv_stats_prometheus(st, buf, cap)
+                              : srv_stats_json(st, timeline, buf, cap);
+        if (n < cap) {
+            srv_http_reply(c, ri, 200,
+                           prometheus ? "text/plain; version=0.0.4; charset=utf-8"
+                                      : "application/json",
+                           "Cache-Control: no-store\r\n", buf, n, false, &rep);
+            goto done;
+        }
+        char *bigger = realloc(buf, n + 1);
+        if (!bigger)
+            goto fail;
+        buf = bigger;
+        cap = n + 1;
+    }
+fail:
+    srv_http_error(c, ri, 500, "out of memory", NULL, &rep);
+done:
+    free(st);
+    free(buf);
+}
+
+static bool token_ok(const struct srv *s, const struct mg_request_info *ri)
+{
+    const char *want = s->cfg.admin_token;
+    if (!want || !*want)
+        return true;
+    const char *auth = srv_http_header(ri, "Authorization");
+    return auth && !strncmp(auth, "Bearer ", 7) && !strcmp(auth + 7, want);
+}
+
+static int on_admin_request(struct mg_connection *c)
+{
+    const struct mg_request_info *ri = mg_get_request_info(c);
+    struct srv *s = ri->user_data;
+    struct srv_reply rep = {0};
+    const char *path = ri->local_uri ? ri->local_uri : "";
+    bool get = !strcmp(ri->request_method, "GET") || !strcmp(ri->request_method, "HEAD");
+    bool known = !strcmp(path, "/api/stats") || !strcmp(path, "/metrics") ||
+                 !strcmp(path, "/api/health");
+    if (!known) {
+        srv_http_error(c, ri, 404, "not found", NULL, &rep);
+    } else if (!get) {
+        srv_http_error(c, ri, 405, "method not allowed", "Allow: GET, HEAD\r\n", &rep);
+    } else if (!strcmp(path, "/api/health")) {
+        static const char body[] = "{\"status\":\"ok\",\"service\":\"tierbench-admin\"}";
+        srv_http_reply(c, ri, 200, "application/json", NULL, body, sizeof(body) - 1, false, &rep);
+    } else if (!token_ok(s, ri)) {
+        srv_http_error(c, ri, 401, "admin token required (Authorization: Bearer ...)",
+                       "WWW-Authenticate: Bearer\r\n", &rep);
+    } else {
+        reply_snapshot(s, c, ri, !strcmp(path, "/metrics"));
+        return 200;
+    }
+    return rep.status;
+}
+
+int srv_admin_start(struct srv *s, char *err, size_t errlen)
+{
+    char listen[128], threads[16], rto[16];
+    snprintf(listen, sizeof(listen), "%s:%d", s->cfg.admin_bind_addr, s->cfg.admin_port);
+    snprintf(threads, sizeof(threads), "%u", s->cfg.admin_threads ? s->cfg.admin_threads : 1);
+    snprintf(rto, sizeof(rto), "%u", s->cfg.request_timeout_ms);
+    const char *opts[] = {
+        "listening_ports", listen, "num_threads", threads, "enable_keep_alive", "yes",
+        "keep_alive_timeout_ms", "5000", "request_timeout_ms", rto, "tcp_nodelay", "1",
+        "enable_directory_listing", "no", "cgi_pattern", "/.tierbench-no-cgi$", "ssi_pattern",
+        "/.tierbench-no-ssi$", NULL,
+    };
+    struct mg_callbacks cb;
+    memset(&cb, 0, sizeof(cb));
+    cb.begin_request = on_admin_request;
+    s->admin_ctx = mg_start(&cb, s, opts);
+    if (!s->admin_ctx) {
+        snprintf(err, errlen, "cannot listen on %s for the admin API (in use?)", listen);
+        return -1;
+    }
+    struct mg_server_port ports[2];
+    int n = mg_get_server_ports(s->admin_ctx, 2, ports);
+    s->admin_port = n > 0 ? ports[0].port : -1;
+    return 0;
+}

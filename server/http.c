@@ -1,0 +1,154 @@
+/* server/http.c: writing HTTP responses for every handler of server/. Headers and body go out in
+ * one mg_write (one send) when they fit, because CivetWeb otherwise sends them separately and
+ * the client waits for the second segment. See server_int.h. */
+#include "server/server_int.h"
+
+#include "common/jsonw.h"
+
+#include <civetweb.h>
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#define REPLY_BUF_BYTES 16384
+
+const char *srv_http_reason(int status)
+{
+    switch (status) {
+    case 200: return "OK";
+    case 204: return "No Content";
+    case 304: return "Not Modified";
+    case 400: return "Bad Request";
+    case 401: return "Unauthorized";
+    case 403: return "Forbidden";
+    case 404: return "Not Found";
+    case 405: return "Method Not Allowed";
+    case 413: return "Content Too Large";
+    case 500: return "Internal Server Error";
+    case 503: return "Service Unavailable";
+    default: return status < 400 ? "OK" : "Error";
+    }
+}
+
+const char *srv_http_header(const struct mg_request_info *ri, const char *name)
+{
+    for (int i = 0; i < ri->num_headers; i++)
+        if (!strcasecmp(ri->http_headers[i].name, name))
+            return ri->http_headers[i].value;
+    return NULL;
+}
+
+/* True when the comma-separated header value lists token (case-insensitive). */
+static bool has_token(const char *value, const char *token)
+{
+    size_t n = strlen(token);
+    const char *p = value;
+    while (*p) {
+        while (*p == ' ' || *p == '\t' || *p == ',')
+            p++;
+        const char *start = p;
+        while (*p && *p != ',')
+            p++;
+        const char *end = p;
+        while (end > start && (end[-1] == ' ' || end[-1] == '\t'))
+            end--;
+        if ((size_t)(end - start) == n && !strncasecmp(start, token, n))
+            return true;
+    }
+    return false;
+}
+
+bool srv_http_keep_alive(const struct mg_request_info *ri)
+{
+    const char *conn = srv_http_header(ri, "Connection");
+    if (conn)
+        return has_token(conn, "keep-alive");
+    return ri->http_version && !strcmp(ri->http_version, "1.1");
+}
+
+void srv_http_date(int64_t unix_s, char *out, size_t outlen)
+{
+    static const char days[7][4] = {"Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"};
+    static const char months[12][4] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
+                                       "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
+    time_t t = (time_t)unix_s;
+    struct tm tm;
+    gmtime_r(&t, &tm);
+    snprintf(out, outlen, "%s, %02d %s %04d %02d:%02d:%02d GMT", days[tm.tm_wday], tm.tm_mday,
+             months[tm.tm_mon], tm.tm_year + 1900, tm.tm_hour, tm.tm_min, tm.tm_sec);
+}
+
+/* The Date header changes once a second; each worker formats it at most that often. */
+static const char *date_now(void)
+{
+    static _Thread_local char date[32];
+    static _Thread_local time_t date_s = -1;
+    time_t now = time(NULL);
+    if (now != date_s) {
+        srv_http_date((int64_t)now, date, sizeof(date));
+        date_s = now;
+    }
+    return date;
+}
+
+static void write_out(struct mg_connection *c, const void *buf, size_t len, struct srv_reply *rep)
+{
+    if (len == 0)
+        return;
+    int n = mg_write(c, buf, len);
+    if (n > 0)
+        rep->bytes_out += (uint64_t)n;
+}
+
+void srv_http_reply(struct mg_connection *c, const struct mg_request_info *ri, int status,
+                    const char *content_type, const char *extra_headers, const void *body,
+                    size_t body_len, bool close, struct srv_reply *rep)
+{
+    char buf[REPLY_BUF_BYTES];
+    bool keep = !close && srv_http_keep_alive(ri);
+    bool no_body = status == 304 || status == 204 || status < 200;
+    bool head = ri->request_method && !strcmp(ri->request_method, "HEAD");
+    /* HTTP/1.0 clients (ab -k) keep a connection only when the response says so. */
+    const char *conn_line = keep ? "Connection: keep-alive\r\n" : "Connection: close\r\n";
+    char length_lines[160] = "";
+    if (!no_body)
+        snprintf(length_lines, sizeof(length_lines), "Content-Type: %s\r\nContent-Length: %zu\r\n",
+                 content_type ? content_type : "application/octet-stream", body_len);
+    int n = snprintf(buf, sizeof(buf), "HTTP/1.1 %d %s\r\nDate: %s\r\nServer: tierbench\r\n%s%s%s\r\n",
+                     status, srv_http_reason(status), date_now(), length_lines,
+                     extra_headers ? extra_headers : "", conn_line);
+    if (n < 0 || (size_t)n >= sizeof(buf)) {
+        n = snprintf(buf, sizeof(buf), "HTTP/1.1 500 %s\r\nContent-Length: 0\r\n"
+                     "Connection: close\r\n\r\n", srv_http_reason(500));
+        status = 500;
+        no_body = true;
+    }
+    rep->status = status;
+    size_t hlen = (size_t)n;
+    if (no_body || head || body_len == 0 || !body) {
+        write_out(c, buf, hlen, rep);
+    } else if (hlen + body_len <= sizeof(buf)) {
+        memcpy(buf + hlen, body, body_len);
+        write_out(c, buf, hlen + body_len, rep);
+    } else {
+        write_out(c, buf, hlen, rep);
+        write_out(c, body, body_len, rep);
+    }
+}
+
+void srv_http_error(struct mg_connection *c, const struct mg_request_info *ri, int status,
+                    const char *msg, const char *extra_headers, struct srv_reply *rep)
+{
+    char body[512];
+    struct jsonw w;
+    jsonw_init(&w, body, sizeof(body));
+    jsonw_obj_begin(&w, NULL);
+    jsonw_str(&w, "error", msg);
+    jsonw_obj_end(&w);
+    long n = jsonw_finish(&w);
+    if (n < 0) {
+        n = snprintf(body, sizeof(body), "{\"error\":\"%s\"}", srv_http_reason(status));
+    }
+    srv_http_reply(c, ri, status, "application/json", extra_headers, body, (size_t)n, false, rep);
+}

@@ -1,0 +1,327 @@
+/* server/srv.c: the server's lifecycle: CivetWeb options, the begin_request fast path that
+ * dispatches every request (API and static) and records its stats, the per-thread stats blocks,
+ * connection counting, and the docroot search. Read next: routes.c, static.c, stats.c, admin.c. */
+#include "server/server_int.h"
+
+#include <civetweb.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "common/clock.h"
+
+void srv_config_default(struct srv_config *cfg)
+{
+    *cfg = (struct srv_config){
+        .bind_addr = "127.0.0.1",
+        .port = 9000,
+        .threads = 64,
+        .docroot = NULL,
+        .admin_bind_addr = "127.0.0.1",
+        .admin_port = 9001,
+        .admin_threads = 4,
+        .admin_token = NULL,
+        .access_log_path = NULL,
+        .keep_alive_ms = 5000,
+        .request_timeout_ms = 30000,
+        .max_body_bytes = 1024 * 1024,
+        .max_header_bytes = 16384,
+        .cache_enabled = true,
+        .cache_ttl_s = 60,
+        .cache_entries = 1000,
+        .exchange_work_us = 200,
+        .stats_enabled = true,
+    };
+}
+
+static bool is_dir(const char *path)
+{
+    struct stat st;
+    return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+int srv_docroot_default(char *out, size_t outlen)
+{
+    const char *env = getenv("TIERBENCH_DOCROOT");
+    if (env && *env && is_dir(env)) {
+        snprintf(out, outlen, "%s", env);
+        return 0;
+    }
+    char exe[PATH_MAX];
+    ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+    if (n > 0) {
+        exe[n] = '\0';
+        char *slash = strrchr(exe, '/');
+        if (slash)
+            *slash = '\0';
+        static const char *const rel[] = {"/../share/tierbench/public", "/../public"};
+        for (size_t i = 0; i < sizeof(rel) / sizeof(rel[0]); i++) {
+            char cand[PATH_MAX + 64];
+            snprintf(cand, sizeof(cand), "%s%s", exe, rel[i]);
+            if (is_dir(cand)) {
+                snprintf(out, outlen, "%s", cand);
+                return 0;
+            }
+        }
+    }
+    snprintf(out, outlen, "./public");
+    return is_dir(out) ? 0 : -1;
+}
+
+/* ---- CivetWeb callbacks -------------------------------------------------------------------- */
+
+/* Every request is answered here, so CivetWeb never reaches its own URI interpretation, handler
+ * lookup (which takes a context-wide lock) or authorization check (which stat()s a .htpasswd
+ * for every request): measured, that path costs a failed stat and a mutex per request. */
+static int on_begin_request(struct mg_connection *c)
+{
+    const struct mg_request_info *ri = mg_get_request_info(c);
+    struct srv *s = ri->user_data;
+    struct srv_stats_thread *t = s->stats ? mg_get_thread_pointer(c) : NULL;
+    uint64_t start_us = 0;
+    if (t) {
+        start_us = clock_now_us();
+        srv_stats_busy(t, true);
+    }
+    struct srv_reply rep = {.status = 500};
+    enum srv_route route = srv_route_find(ri->local_uri);
+    if (!srv_route_allows(route, ri->request_method)) {
+        char allow[64];
+        snprintf(allow, sizeof(allow), "Allow: %s\r\n", srv_route_allow(route));
+        srv_http_error(c, ri, 405, "method not allowed", allow, &rep);
+    } else if (route == SRV_ROUTE_STATIC) {
+        srv_static_handle(s, c, ri, &rep);
+    } else {
+        srv_api_handle(s, c, ri, route, &rep);
+    }
+    if (t) {
+        uint64_t end_us = clock_now_us();
+        srv_stats_record(t, route, rep.status, end_us - start_us, rep.bytes_out, rep.bytes_in,
+                         end_us);
+        srv_stats_busy(t, false);
+    }
+    return rep.status; /* CivetWeb logs it and sends nothing more */
+}
+
+static void *on_init_thread(const struct mg_context *ctx, int thread_type)
+{
+    struct srv *s = mg_get_user_data(ctx);
+    if (thread_type != 1 || !s || !s->stats)
+        return NULL;
+    return srv_stats_thread_add(s->stats); /* NULL (no memory): that thread records nothing */
+}
+
+static int on_init_connection(const struct mg_connection *c, void **conn_data)
+{
+    struct srv *s = mg_get_user_data(mg_get_context(c));
+    *conn_data = NULL;
+    if (s) {
+        atomic_fetch_add(&s->conns_open, 1);
+        atomic_fetch_add(&s->conns_total, 1);
+    }
+    return 0;
+}
+
+static void on_connection_close(const struct mg_connection *c)
+{
+    struct srv *s = mg_get_user_data(mg_get_context(c));
+    if (s && atomic_load(&s->conns_open) > 0)
+        atomic_fetch_sub(&s->conns_open, 1);
+}
+
+static int on_log_message(const struct mg_connection *c, const char *message)
+{
+    (void)c;
+    fprintf(stderr, "tierbench serve: %s\n", message);
+    return 1;
+}
+
+/* Moves finished seconds into the shared history twice a second, so the per-second timeline
+ * has no holes even when nobody reads the stats for a while. */
+static void *collector_main(void *arg)
+{
+    struct srv *s = arg;
+    pthread_mutex_lock(&s->collector_lock);
+    while (!atomic_load(&s->stopping)) {
+        struct timespec ts;
+        clock_gettime(CLOCK_REALTIME, &ts);
+        ts.tv_nsec += 500000000;
+        if (ts.tv_nsec >= 1000000000) {
+            ts.tv_sec++;
+            ts.tv_nsec -= 1000000000;
+        }
+        pthread_cond_timedwait(&s->collector_cond, &s->collector_lock, &ts);
+        srv_stats_collect(s->stats, clock_now_us());
+    }
+    pthread_mutex_unlock(&s->collector_lock);
+    return NULL;
+}
+
+/* ---- start / stop -------------------------------------------------------------------------- */
+
+static int read_port(struct mg_context *ctx)
+{
+    struct mg_server_port ports[4];
+    int n = mg_get_server_ports(ctx, 4, ports);
+    return n > 0 ? ports[0].port : -1;
+}
+
+int srv_start(const struct srv_config *cfg, struct srv **out, char *err, size_t errlen)
+{
+    *out = NULL;
+    struct srv *s = calloc(1, sizeof(*s));
+    if (!s) {
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
+    s->cfg = *cfg;
+    s->port = s->admin_port = -1;
+    pthread_mutex_init(&s->cache_lock, NULL);
+    pthread_mutex_init(&s->collector_lock, NULL);
+    pthread_cond_init(&s->collector_cond, NULL);
+    s->started_us = clock_now_us();
+    s->started_unix_s = clock_wall_unix_s();
+
+    if (cfg->docroot)
+        snprintf(s->docroot, sizeof(s->docroot), "%s", cfg->docroot);
+    else
+        srv_docroot_default(s->docroot, sizeof(s->docroot));
+    if (!realpath(s->docroot, s->docroot_real) || !is_dir(s->docroot_real)) {
+        snprintf(err, errlen, "docroot %s: not a directory", s->docroot);
+        goto fail;
+    }
+    s->docroot_real_len = strlen(s->docroot_real);
+    if (cfg->threads < 1 || cfg->port < 0 || cfg->port > 65535) {
+        snprintf(err, errlen, "bad threads or port");
+        goto fail;
+    }
+    if (cfg->cache_enabled) {
+        s->cache = srv_cache_new(cfg->cache_entries ? cfg->cache_entries : 1,
+                                 (uint64_t)cfg->cache_ttl_s * 1000000);
+        if (!s->cache) {
+            snprintf(err, errlen, "out of memory (cache)");
+            goto fail;
+        }
+    }
+    if (cfg->stats_enabled) {
+        s->stats = srv_stats_rec_new(s->started_us);
+        if (!s->stats) {
+            snprintf(err, errlen, "out of memory (stats)");
+            goto fail;
+        }
+    }
+
+    char listen[128], threads[16], ka[16], rto[16], hdr[16];
+    snprintf(listen, sizeof(listen), "%s:%d", cfg->bind_addr, cfg->port);
+    snprintf(threads, sizeof(threads), "%u", cfg->threads);
+    snprintf(ka, sizeof(ka), "%u", cfg->keep_alive_ms);
+    snprintf(rto, sizeof(rto), "%u", cfg->request_timeout_ms);
+    snprintf(hdr, sizeof(hdr), "%u", cfg->max_header_bytes);
+    /* No document_root: CivetWeb itself serves no file, so its CGI, SSI, directory listing and
+     * .htpasswd handling cannot trigger even if begin_request ever returned 0; they are also
+     * switched off explicitly. tcp_nodelay "1": otherwise every keep-alive response after the
+     * first waits ~40 ms for the peer's delayed ACK. */
+    const char *opts[40];
+    int o = 0;
+    opts[o++] = "listening_ports";
+    opts[o++] = listen;
+    opts[o++] = "num_threads";
+    opts[o++] = threads;
+    opts[o++] = "enable_keep_alive";
+    opts[o++] = "yes";
+    opts[o++] = "keep_alive_timeout_ms";
+    opts[o++] = ka;
+    opts[o++] = "request_timeout_ms";
+    opts[o++] = rto;
+    opts[o++] = "max_request_size";
+    opts[o++] = hdr;
+    opts[o++] = "tcp_nodelay";
+    opts[o++] = "1";
+    opts[o++] = "enable_directory_listing";
+    opts[o++] = "no";
+    opts[o++] = "cgi_pattern";
+    opts[o++] = "/.tierbench-no-cgi$";
+    opts[o++] = "ssi_pattern";
+    opts[o++] = "/.tierbench-no-ssi$";
+    opts[o++] = "enable_auth_domain_check";
+    opts[o++] = "no";
+    opts[o++] = "connection_queue";
+    opts[o++] = "256";
+    opts[o++] = "listen_backlog";
+    opts[o++] = "1024";
+    if (cfg->access_log_path && *cfg->access_log_path) {
+        opts[o++] = "access_log_file";
+        opts[o++] = cfg->access_log_path;
+    }
+    opts[o] = NULL;
+
+    struct mg_callbacks cb;
+    memset(&cb, 0, sizeof(cb));
+    cb.begin_request = on_begin_request;
+    cb.init_thread = on_init_thread;
+    cb.init_connection = on_init_connection;
+    cb.connection_close = on_connection_close;
+    cb.log_message = on_log_message;
+    s->ctx = mg_start(&cb, s, opts);
+    if (!s->ctx) {
+        snprintf(err, errlen, "cannot listen on %s (in use, or a bad address?)", listen);
+        goto fail;
+    }
+    s->port = read_port(s->ctx);
+    if (cfg->admin_port >= 0 && srv_admin_start(s, err, errlen) < 0)
+        goto fail;
+    if (s->stats) {
+        if (pthread_create(&s->collector, NULL, collector_main, s) != 0) {
+            snprintf(err, errlen, "cannot start the stats collector thread");
+            goto fail;
+        }
+        s->collector_running = true;
+    }
+    *out = s;
+    return 0;
+fail:
+    srv_stop(s);
+    return -1;
+}
+
+void srv_stop(struct srv *s)
+{
+    if (!s)
+        return;
+    atomic_store(&s->stopping, true);
+    if (s->collector_running) {
+        pthread_mutex_lock(&s->collector_lock);
+        pthread_cond_signal(&s->collector_cond);
+        pthread_mutex_unlock(&s->collector_lock);
+        pthread_join(s->collector, NULL);
+    }
+    if (s->admin_ctx)
+        mg_stop(s->admin_ctx);
+    if (s->ctx)
+        mg_stop(s->ctx); /* joins the workers: in-flight requests finish first */
+    srv_stats_rec_free(s->stats);
+    srv_cache_free(s->cache);
+    pthread_mutex_destroy(&s->cache_lock);
+    pthread_mutex_destroy(&s->collector_lock);
+    pthread_cond_destroy(&s->collector_cond);
+    free(s);
+}
+
+int srv_port(const struct srv *s)
+{
+    return s->port;
+}
+
+int srv_admin_port(const struct srv *s)
+{
+    return s->admin_ctx ? s->admin_port : -1;
+}
+
+const char *srv_docroot(const struct srv *s)
+{
+    return s->docroot_real;
+}

@@ -1,0 +1,173 @@
+/* server/static.c: static files from the docroot, with the seed's nginx cache rule (public,
+ * max-age=3600, must-revalidate for html/css/js and images), ETag/Last-Modified and 304s.
+ * CivetWeb's own file serving is never used (no CGI, SSI, listing or .htpasswd lookups): every
+ * path is checked here, and the realpath of the file must stay under the docroot's realpath. */
+#include "server/server_int.h"
+
+#include <civetweb.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define CACHE_RULE "Cache-Control: public, max-age=3600, must-revalidate\r\n"
+
+static const struct mime {
+    const char *ext;
+    const char *type;
+    bool cacheable; /* the seed's rule: html|css|js|png|jpg|jpeg|gif|ico */
+} mimes[] = {
+    {"html", "text/html; charset=utf-8", true},
+    {"htm", "text/html; charset=utf-8", true},
+    {"css", "text/css; charset=utf-8", true},
+    {"js", "text/javascript; charset=utf-8", true},
+    {"png", "image/png", true},
+    {"jpg", "image/jpeg", true},
+    {"jpeg", "image/jpeg", true},
+    {"gif", "image/gif", true},
+    {"ico", "image/x-icon", true},
+    {"svg", "image/svg+xml", false},
+    {"json", "application/json", false},
+    {"txt", "text/plain; charset=utf-8", false},
+    {"md", "text/markdown; charset=utf-8", false},
+};
+
+const char *srv_static_mime(const char *path, bool *cacheable)
+{
+    const char *slash = strrchr(path, '/');
+    const char *dot = strrchr(slash ? slash : path, '.');
+    *cacheable = false;
+    if (!dot)
+        return "application/octet-stream";
+    for (size_t i = 0; i < sizeof(mimes) / sizeof(mimes[0]); i++)
+        if (!strcasecmp(dot + 1, mimes[i].ext)) {
+            *cacheable = mimes[i].cacheable;
+            return mimes[i].type;
+        }
+    return "application/octet-stream";
+}
+
+/* Rejects "..", hidden names (".htpasswd", ".git") and backslashes, segment by segment. */
+static bool path_is_clean(const char *p)
+{
+    if (p[0] != '/' || strchr(p, '\\'))
+        return false;
+    while (*p) {
+        while (*p == '/')
+            p++;
+        if (*p == '.')
+            return false;
+        while (*p && *p != '/')
+            p++;
+    }
+    return true;
+}
+
+static bool under(const char *root, const char *path)
+{
+    size_t n = strlen(root);
+    return !strncmp(root, path, n) && (path[n] == '/' || path[n] == '\0');
+}
+
+int srv_static_resolve(const char *docroot_real, const char *uri_path, char *out, size_t outlen)
+{
+    char joined[PATH_MAX], real[PATH_MAX];
+    if (!uri_path || !path_is_clean(uri_path))
+        return -1;
+    int n = snprintf(joined, sizeof(joined), "%s%s", docroot_real, uri_path);
+    if (n < 0 || (size_t)n >= sizeof(joined))
+        return -1;
+    for (int round = 0; round < 2; round++) {
+        if (!realpath(joined, real))
+            return -2;
+        if (!under(docroot_real, real))
+            return -1; /* a symlink pointing out of the docroot */
+        struct stat st;
+        if (stat(real, &st) < 0)
+            return -2;
+        if (S_ISREG(st.st_mode)) {
+            n = snprintf(out, outlen, "%s", real);
+            return n < 0 || (size_t)n >= outlen ? -1 : 0;
+        }
+        if (!S_ISDIR(st.st_mode) || round == 1)
+            return -2;
+        n = snprintf(joined, sizeof(joined), "%s/index.html", real);
+        if (n < 0 || (size_t)n >= sizeof(joined))
+            return -1;
+    }
+    return -2;
+}
+
+/* Whether an If-None-Match value lists etag (or is "*"). */
+static bool etag_matches(const char *inm, const char *etag)
+{
+    if (!strcmp(inm, "*"))
+        return true;
+    size_t n = strlen(etag);
+    for (const char *p = strstr(inm, etag); p; p = strstr(p + 1, etag))
+        if ((p == inm || p[-1] == ' ' || p[-1] == ',' || p[-1] == '/') &&
+            (p[n] == '\0' || p[n] == ',' || p[n] == ' '))
+            return true;
+    return false;
+}
+
+void srv_static_handle(struct srv *s, struct mg_connection *c, const struct mg_request_info *ri,
+                       struct srv_reply *rep)
+{
+    char path[PATH_MAX];
+    const char *uri = ri->local_uri_raw ? ri->local_uri_raw : ri->local_uri;
+    int rc = srv_static_resolve(s->docroot_real, uri, path, sizeof(path));
+    if (rc == -1) {
+        srv_http_error(c, ri, 400, "bad path", NULL, rep);
+        return;
+    }
+    int fd = rc == 0 ? open(path, O_RDONLY | O_CLOEXEC) : -1;
+    struct stat st;
+    if (fd < 0 || fstat(fd, &st) < 0) {
+        if (fd >= 0)
+            close(fd);
+        srv_http_error(c, ri, 404, "not found", NULL, rep);
+        return;
+    }
+    char etag[64], modified[32], headers[512];
+    snprintf(etag, sizeof(etag), "\"%" PRIx64 "-%" PRIx64 "\"",
+             (uint64_t)st.st_mtim.tv_sec * 1000000000u + (uint64_t)st.st_mtim.tv_nsec,
+             (uint64_t)st.st_size);
+    srv_http_date((int64_t)st.st_mtim.tv_sec, modified, sizeof(modified));
+    bool cacheable;
+    const char *ctype = srv_static_mime(path, &cacheable);
+    snprintf(headers, sizeof(headers), "ETag: %s\r\nLast-Modified: %s\r\n%s", etag, modified,
+             cacheable ? CACHE_RULE : "");
+    const char *inm = srv_http_header(ri, "If-None-Match");
+    const char *ims = srv_http_header(ri, "If-Modified-Since");
+    if ((inm && etag_matches(inm, etag)) || (!inm && ims && !strcmp(ims, modified))) {
+        srv_http_reply(c, ri, 304, NULL, headers, NULL, 0, false, rep);
+        close(fd);
+        return;
+    }
+    size_t size = (size_t)st.st_size;
+    char buf[16384];
+    /* Small files go out with the headers in one send; larger ones are streamed after them. */
+    ssize_t got = size <= sizeof(buf) ? pread(fd, buf, size, 0) : -1;
+    if (got == (ssize_t)size) {
+        srv_http_reply(c, ri, 200, ctype, headers, buf, size, false, rep);
+    } else {
+        srv_http_reply(c, ri, 200, ctype, headers, NULL, size, false, rep);
+        if (strcmp(ri->request_method, "HEAD")) {
+            off_t off = 0;
+            while ((size_t)off < size) {
+                ssize_t n = pread(fd, buf, sizeof(buf), off);
+                if (n <= 0 || mg_write(c, buf, (size_t)n) <= 0)
+                    break;
+                off += n;
+                rep->bytes_out += (uint64_t)n;
+            }
+        }
+    }
+    close(fd);
+}
