@@ -1,11 +1,266 @@
-/* loadgen/cmd_wrk.c: `tierbench wrk` (placeholder until it lands). */
-#include <stdio.h>
+/* loadgen/cmd_wrk.c: `tierbench wrk`: wrk 4.1's flags and report, wrk2's -R/-U constant-rate
+ * mode, plus the store options every load command takes. argv -> struct lg_config -> lg_run ->
+ * fmt_wrk.c -> lg_finish. */
+#include <stdlib.h>
+#include <string.h>
 
-#include "loadgen/loadgen.h"
+#include "common/jsonw.h"
+#include "loadgen/lg_fmt.h"
+#include "loadgen/lg_int.h"
+
+#define WRK_MAX_HEADERS 64
+
+static void usage(FILE *f)
+{
+    fprintf(f,
+            "Usage: tierbench wrk <options> <url>\n"
+            "  Options:\n"
+            "    -c, --connections <N>  Connections to keep open\n"
+            "    -d, --duration    <T>  Duration of test\n"
+            "    -t, --threads     <N>  Number of threads to use\n"
+            "\n"
+            "    -H, --header      <H>  Add header to request\n"
+            "        --latency          Print latency statistics\n"
+            "        --timeout     <T>  Socket/request timeout\n"
+            "    -R, --rate        <N>  Constant throughput in requests/sec (wrk2; latency is\n"
+            "                           measured from the scheduled send time)\n"
+            "    -U, --u_latency        Also print the uncorrected latency distribution (wrk2)\n"
+            "    -v, --verbose          Version alone; with a URL: errors by errno, status codes\n"
+            "\n"
+            "        --db PATH          Result store (default $TIERBENCH_DB or\n"
+            "                           $XDG_DATA_HOME/tierbench/results.db)\n"
+            "        --no-save          Do not save the run\n"
+            "        --json FILE|-      Also write the result as JSON\n"
+            "        --label TEXT       Label the run; --tier NAME tags its tier\n"
+            "\n"
+            "  Numeric arguments may include a SI unit (1k, 1M, 1G)\n"
+            "  Time arguments may include a time unit (2s, 2m, 2h)\n");
+}
+
+struct wrk_opts {
+    uint64_t threads, connections, duration_us, timeout_us;
+    double rate_rps;
+    bool latency, u_latency, verbose;
+    const char *headers[WRK_MAX_HEADERS];
+    size_t nheaders;
+    const char *url;
+    struct lg_common_opts common;
+};
+
+/* Returns the value of option `a` ("-t2", "-t 2", "--threads=2", "--threads 2"), or NULL. */
+static const char *opt_value(int argc, char **argv, int *i, const char *shortname,
+                             const char *longname)
+{
+    const char *a = argv[*i];
+    size_t sl = strlen(shortname), ll = strlen(longname);
+    if (!strncmp(a, shortname, sl) && a[sl])
+        return a + sl;
+    if (!strncmp(a, longname, ll) && a[ll] == '=')
+        return a + ll + 1;
+    if (!strcmp(a, shortname) || !strcmp(a, longname)) {
+        if (*i + 1 >= argc)
+            return NULL;
+        return argv[++*i];
+    }
+    return NULL;
+}
+
+static bool is_opt(const char *a, const char *shortname, const char *longname)
+{
+    size_t ll = strlen(longname);
+    return !strncmp(a, shortname, 2) || !strcmp(a, longname) ||
+           (!strncmp(a, longname, ll) && a[ll] == '=');
+}
+
+/* Returns 0, 1 (printed version/help: exit 0) or -1 (bad usage, message printed). */
+static int parse_args(int argc, char **argv, struct wrk_opts *o)
+{
+    o->threads = 2;
+    o->connections = 10;
+    o->duration_us = 10000000;
+    o->timeout_us = 2000000;
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        int took = lg_common_opt_take(&o->common, argc, argv, &i);
+        if (took < 0) {
+            fprintf(stderr, "tierbench wrk: option %s needs a value\n", a);
+            return -1;
+        }
+        if (took > 0)
+            continue;
+        const char *v;
+        if (!strcmp(a, "--latency") || !strcmp(a, "-L")) {
+            o->latency = true;
+        } else if (!strcmp(a, "-U") || !strcmp(a, "--u_latency")) {
+            o->u_latency = true;
+        } else if (!strcmp(a, "-v") || !strcmp(a, "--version") || !strcmp(a, "--verbose")) {
+            o->verbose = true;
+        } else if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
+            usage(stdout);
+            return 1;
+        } else if (is_opt(a, "-s", "--script")) {
+            fprintf(stderr, "tierbench wrk: Lua scripts are not supported (use tierbench run)\n");
+            return -1;
+        } else if (is_opt(a, "-t", "--threads")) {
+            v = opt_value(argc, argv, &i, "-t", "--threads");
+            if (!v || lg_parse_si(v, &o->threads) < 0 || o->threads == 0 || o->threads > 1024) {
+                fprintf(stderr, "tierbench wrk: invalid number of threads '%s'\n", v ? v : "");
+                return -1;
+            }
+        } else if (is_opt(a, "-c", "--connections")) {
+            v = opt_value(argc, argv, &i, "-c", "--connections");
+            if (!v || lg_parse_si(v, &o->connections) < 0 || o->connections == 0 ||
+                o->connections > 1000000) {
+                fprintf(stderr, "tierbench wrk: invalid number of connections '%s'\n",
+                        v ? v : "");
+                return -1;
+            }
+        } else if (is_opt(a, "-d", "--duration")) {
+            v = opt_value(argc, argv, &i, "-d", "--duration");
+            if (!v || lg_parse_time_us(v, 1000000, &o->duration_us) < 0 || !o->duration_us) {
+                fprintf(stderr, "tierbench wrk: invalid duration '%s'\n", v ? v : "");
+                return -1;
+            }
+        } else if (!strncmp(a, "--timeout", 9)) {
+            v = opt_value(argc, argv, &i, "--timeout", "--timeout");
+            if (!v || lg_parse_time_us(v, 1000000, &o->timeout_us) < 0 || !o->timeout_us) {
+                fprintf(stderr, "tierbench wrk: invalid timeout '%s'\n", v ? v : "");
+                return -1;
+            }
+        } else if (is_opt(a, "-R", "--rate")) {
+            v = opt_value(argc, argv, &i, "-R", "--rate");
+            uint64_t r = 0;
+            if (!v || lg_parse_si(v, &r) < 0 || r == 0) {
+                fprintf(stderr, "tierbench wrk: invalid rate '%s'\n", v ? v : "");
+                return -1;
+            }
+            o->rate_rps = (double)r;
+        } else if (is_opt(a, "-H", "--header")) {
+            v = opt_value(argc, argv, &i, "-H", "--header");
+            if (!v || !strchr(v, ':')) {
+                fprintf(stderr, "tierbench wrk: invalid header '%s' (want 'Name: value')\n",
+                        v ? v : "");
+                return -1;
+            }
+            if (o->nheaders >= WRK_MAX_HEADERS) {
+                fprintf(stderr, "tierbench wrk: too many headers\n");
+                return -1;
+            }
+            o->headers[o->nheaders++] = v;
+        } else if (a[0] == '-' && a[1]) {
+            fprintf(stderr, "tierbench wrk: unknown option '%s'\n", a);
+            return -1;
+        } else if (!o->url) {
+            o->url = a;
+        } else {
+            fprintf(stderr, "tierbench wrk: unexpected argument '%s'\n", a);
+            return -1;
+        }
+    }
+    if (!o->url) {
+        if (o->verbose) {
+            printf("tierbench wrk %s [epoll] (wrk 4.1 / wrk2 compatible)\n", TB_VERSION);
+            return 1;
+        }
+        return -1;
+    }
+    if (o->connections < o->threads) {
+        fprintf(stderr, "number of connections must be >= threads\n");
+        return -1;
+    }
+    return 0;
+}
+
+static char *config_json(const struct wrk_opts *o)
+{
+    size_t cap = 4096;
+    for (size_t i = 0; i < o->nheaders; i++)
+        cap += strlen(o->headers[i]) * 2 + 8;
+    cap += strlen(o->url) * 2;
+    char *buf = malloc(cap);
+    if (!buf)
+        return NULL;
+    struct jsonw w;
+    jsonw_init(&w, buf, cap);
+    jsonw_obj_begin(&w, NULL);
+    jsonw_str(&w, "tool", "wrk");
+    jsonw_str(&w, "url", o->url);
+    jsonw_u64(&w, "threads", o->threads);
+    jsonw_u64(&w, "connections", o->connections);
+    jsonw_double(&w, "duration_s", (double)o->duration_us / 1e6, 3);
+    jsonw_double(&w, "timeout_s", (double)o->timeout_us / 1e6, 3);
+    jsonw_double(&w, "rate_rps", o->rate_rps, 1);
+    jsonw_bool(&w, "latency", o->latency);
+    jsonw_bool(&w, "u_latency", o->u_latency);
+    jsonw_arr_begin(&w, "headers");
+    for (size_t i = 0; i < o->nheaders; i++)
+        jsonw_str(&w, NULL, o->headers[i]);
+    jsonw_arr_end(&w);
+    jsonw_obj_end(&w);
+    if (jsonw_finish(&w) < 0) {
+        free(buf);
+        return NULL;
+    }
+    return buf;
+}
 
 int lg_cmd_wrk(int argc, char **argv)
 {
-    (void)argc;
-    fprintf(stderr, "tierbench %s: not built yet\n", argv[0]);
-    return 2;
+    struct wrk_opts o;
+    memset(&o, 0, sizeof(o));
+    int rc = parse_args(argc, argv, &o);
+    if (rc > 0)
+        return 0;
+    if (rc < 0) {
+        usage(stderr);
+        return 1;
+    }
+    struct lg_url url;
+    char err[512];
+    if (lg_url_parse(o.url, &url, err, sizeof(err)) < 0) {
+        fprintf(stderr, "tierbench wrk: %s\n", err);
+        return 1;
+    }
+    struct lg_request rq = {.method = "GET", .headers = o.headers, .nheaders = o.nheaders};
+    struct lg_detail detail;
+    memset(&detail, 0, sizeof(detail));
+    struct lg_bar bar;
+    lg_bar_init(&bar, o.duration_us, 0);
+    struct lg_config cfg = {
+        .url = o.url,
+        .requests = &rq,
+        .nrequests = 1,
+        .threads = (unsigned)o.threads,
+        .connections = (unsigned)o.connections,
+        .duration_us = o.duration_us,
+        .rate_rps = o.rate_rps,
+        .timeout_us = o.timeout_us,
+        .keep_alive = true,
+        .progress = lg_bar_progress,
+        .progress_arg = &bar,
+        .detail = &detail,
+    };
+    lg_fmt_wrk_header(stdout, o.url, o.duration_us, cfg.threads, cfg.connections);
+    fflush(stdout);
+    lg_signals_install();
+    struct run_result r;
+    if (lg_run(&cfg, &r, err, sizeof(err)) < 0) {
+        lg_bar_clear(&bar);
+        fprintf(stderr, "tierbench wrk: %s\n", err);
+        lg_detail_free(&detail);
+        return 1;
+    }
+    lg_bar_clear(&bar);
+    struct lg_wrk_fmt fo = {.latency = o.latency, .u_latency = o.u_latency, .verbose = o.verbose};
+    lg_fmt_wrk_report(stdout, &r, &detail, &fo);
+    if (o.verbose)
+        printf("  Engine: %s, %u threads\n", r.engine, r.threads);
+    fflush(stdout);
+    snprintf(r.tool, sizeof(r.tool), "wrk");
+    r.cmdline = lg_cmdline_join("wrk", argc, argv);
+    r.config_json = config_json(&o);
+    lg_common_finish(&o.common, &r);
+    run_result_free(&r);
+    lg_detail_free(&detail);
+    return 0;
 }

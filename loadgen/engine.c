@@ -1,16 +1,1006 @@
-/* loadgen/engine.c: placeholder until the epoll engine lands. */
-#include <stdio.h>
+/* loadgen/engine.c: the fast engine behind lg_run for http:// targets. Each worker thread owns
+ * an epoll loop and a fixed slice of connections; everything (connections, request bytes, read
+ * buffer, histograms) is allocated before the run, so the per-request path is read, parse,
+ * record, write: no allocation, no formatting, one clock read per socket event. Constant-rate
+ * mode (wrk2's -R) schedules each connection's requests and measures latency from the scheduled
+ * time. Results are per thread and merged after the run. The https path is curl_engine.c. */
+#include <errno.h>
+#include <fcntl.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
 
-#include "loadgen/loadgen.h"
+#include "common/clock.h"
+#include "common/hist.h"
+#include "loadgen/lg_int.h"
 
-int lg_run(const struct lg_config *cfg, struct run_result *out, char *err, size_t errlen)
-{
-    (void)cfg;
-    (void)out;
-    snprintf(err, errlen, "load generator not built yet");
-    return -1;
-}
+#define RBUF_BYTES 16384
+#define EVENTS_MAX 256
+/* A connection refused is retried after this pause, so a dead target costs no CPU spin. */
+#define CONNECT_RETRY_US 1000
+/* Per-second timeline histograms: coarse (1.6%) and short (60 s max) to stay small. */
+#define SEC_SIG_BITS 6
+#define SEC_MAX_US 60000000ull
+#define STATUS_MAX 600
+
+static volatile sig_atomic_t stop_flag;
 
 void lg_stop(void)
 {
+    stop_flag = 1;
+}
+
+bool lg_stop_requested(void)
+{
+    return stop_flag != 0;
+}
+
+void lg_stop_reset(void)
+{
+    stop_flag = 0;
+}
+
+void lg_detail_free(struct lg_detail *d)
+{
+    if (!d)
+        return;
+    hist_free(d->connect_req_us);
+    hist_free(d->processing_us);
+    hist_free(d->thread_rps);
+    memset(d, 0, sizeof(*d));
+}
+
+enum conn_state {
+    CS_IDLE,       /* no request; waiting for the schedule or a retry (in the heap) */
+    CS_CONNECTING, /* non-blocking connect in progress */
+    CS_WRITING,
+    CS_READING,
+    CS_DONE /* no more requests for this connection */
+};
+
+struct kind {
+    char *buf;
+    size_t len;
+    size_t body_bytes;
+    bool head;
+    uint64_t weight_end; /* cumulative weight */
+};
+
+struct conn {
+    int fd;
+    uint8_t state;
+    bool reused;   /* this fd already carried a complete response */
+    bool got_byte; /* first response byte seen */
+    bool epollout; /* EPOLLOUT is in the interest set */
+    bool retried;  /* the request was resent once after a stale keep-alive close */
+    uint32_t kind;
+    uint32_t heap_idx; /* UINT32_MAX when not in the heap */
+    size_t written;
+    uint64_t t_start_us;    /* request start: connect() for a new connection, else the send */
+    uint64_t t_send_us;     /* first write of the request */
+    uint64_t t_intended_us; /* constant rate: when the schedule wanted the request sent */
+    uint64_t t_wake_us;     /* heap key */
+    uint64_t connect_us;    /* 0 on a reused connection */
+    uint64_t ttfb_us;
+    double next_ns; /* constant rate: next scheduled send, ns since t0 */
+    struct lg_parse parse;
+};
+
+struct sec {
+    uint64_t requests, errors, bytes;
+    struct hist *lat;
+};
+
+struct engine;
+
+struct worker {
+    pthread_t tid;
+    const struct engine *e;
+    unsigned index;
+    int epfd;
+    char *rbuf;
+    struct conn *conns;
+    unsigned nconns;
+    unsigned active; /* connections not CS_DONE */
+    uint32_t *heap;
+    unsigned heap_len;
+    uint64_t budget; /* requests left to start; UINT64_MAX: unlimited */
+    uint32_t rng;
+    uint64_t t_end_us;
+    _Atomic uint64_t done_atomic; /* responses + failures, for progress */
+    atomic_bool finished;
+
+    uint64_t requests, bytes_read, bytes_written, length_errors, html_bytes;
+    uint64_t keepalive_responses, connections_opened, requests_sent, body_bytes_sent;
+    uint64_t errors[RUN_ERR__COUNT];
+    uint64_t errno_counts[RUN_ERR__COUNT][LG_ERRNO_MAX];
+    uint64_t status[STATUS_MAX];
+    struct hist *lat, *lat_unc, *connect, *ttfb, *connect_req, *processing;
+    struct sec *secs;
+    size_t nsecs, capsecs;
+    struct sec *cur_sec;
+    uint64_t cur_sec_end_us;
+
+    bool have_first;
+    uint64_t first_t_us;
+    uint64_t first_body;
+    char server[128];
+};
+
+struct engine {
+    const struct lg_config *cfg;
+    struct lg_url url;
+    struct sockaddr_storage addr;
+    socklen_t addrlen;
+    struct kind *kinds;
+    size_t nkinds;
+    uint64_t total_weight;
+    uint64_t t0_us;
+    double t0_wall;
+    uint64_t deadline_us; /* 0: none */
+    uint64_t timeout_us;
+    bool rate;
+    double interval_ns; /* per connection, constant rate */
+    bool detail;
+    atomic_uint workers_done;
+};
+
+/* ---- small helpers ---- */
+
+static uint64_t xorshift(uint32_t *s)
+{
+    uint32_t x = *s;
+    x ^= x << 13;
+    x ^= x >> 17;
+    x ^= x << 5;
+    *s = x;
+    return x;
+}
+
+static void heap_swap(struct worker *w, unsigned a, unsigned b)
+{
+    uint32_t t = w->heap[a];
+    w->heap[a] = w->heap[b];
+    w->heap[b] = t;
+    w->conns[w->heap[a]].heap_idx = a;
+    w->conns[w->heap[b]].heap_idx = b;
+}
+
+static void heap_push(struct worker *w, struct conn *c, uint64_t wake_us)
+{
+    c->t_wake_us = wake_us;
+    unsigned i = w->heap_len++;
+    w->heap[i] = (uint32_t)(c - w->conns);
+    c->heap_idx = i;
+    while (i > 0) {
+        unsigned p = (i - 1) / 2;
+        if (w->conns[w->heap[p]].t_wake_us <= w->conns[w->heap[i]].t_wake_us)
+            break;
+        heap_swap(w, i, p);
+        i = p;
+    }
+}
+
+static struct conn *heap_pop(struct worker *w)
+{
+    struct conn *top = &w->conns[w->heap[0]];
+    top->heap_idx = UINT32_MAX;
+    w->heap_len--;
+    if (w->heap_len > 0) {
+        w->heap[0] = w->heap[w->heap_len];
+        w->conns[w->heap[0]].heap_idx = 0;
+        unsigned i = 0;
+        for (;;) {
+            unsigned l = 2 * i + 1, r = l + 1, m = i;
+            if (l < w->heap_len && w->conns[w->heap[l]].t_wake_us < w->conns[w->heap[m]].t_wake_us)
+                m = l;
+            if (r < w->heap_len && w->conns[w->heap[r]].t_wake_us < w->conns[w->heap[m]].t_wake_us)
+                m = r;
+            if (m == i)
+                break;
+            heap_swap(w, i, m);
+            i = m;
+        }
+    }
+    return top;
+}
+
+/* The timeline slot for time now; allocates once per second, never per request. */
+static struct sec *sec_at(struct worker *w, uint64_t now_us)
+{
+    if (w->cur_sec && now_us < w->cur_sec_end_us)
+        return w->cur_sec;
+    uint64_t rel = now_us > w->e->t0_us ? now_us - w->e->t0_us : 0;
+    size_t idx = (size_t)(rel / 1000000u);
+    if (idx >= w->capsecs) {
+        size_t cap = w->capsecs ? w->capsecs * 2 : 64;
+        while (cap <= idx)
+            cap *= 2;
+        struct sec *s = realloc(w->secs, cap * sizeof(*s));
+        if (!s)
+            return NULL;
+        memset(s + w->capsecs, 0, (cap - w->capsecs) * sizeof(*s));
+        w->secs = s;
+        w->capsecs = cap;
+    }
+    if (idx >= w->nsecs)
+        w->nsecs = idx + 1;
+    struct sec *s = &w->secs[idx];
+    if (!s->lat)
+        s->lat = hist_new(SEC_SIG_BITS, SEC_MAX_US);
+    if (!s->lat)
+        return NULL;
+    w->cur_sec = s;
+    w->cur_sec_end_us = w->e->t0_us + (uint64_t)(idx + 1) * 1000000u;
+    return s;
+}
+
+/* Only the owning thread writes done_atomic, so a relaxed load and store is enough (and on
+ * x86 it is a plain add, not a locked one). */
+static void bump_done(struct worker *w)
+{
+    atomic_store_explicit(&w->done_atomic,
+                          atomic_load_explicit(&w->done_atomic, memory_order_relaxed) + 1,
+                          memory_order_relaxed);
+}
+
+static void conn_close(struct worker *w, struct conn *c)
+{
+    if (c->fd >= 0) {
+        close(c->fd); /* also removes it from the epoll set */
+        c->fd = -1;
+    }
+    c->epollout = false;
+    (void)w;
+}
+
+static void set_epollout(struct worker *w, struct conn *c, bool on)
+{
+    if (c->epollout == on)
+        return;
+    struct epoll_event ev = {.events = EPOLLIN | (on ? EPOLLOUT : 0), .data.ptr = c};
+    epoll_ctl(w->epfd, EPOLL_CTL_MOD, c->fd, &ev);
+    c->epollout = on;
+}
+
+static void start_request(struct worker *w, struct conn *c, uint64_t now_us);
+
+/* What a connection does after a request ended (answered or failed). */
+static void conn_next(struct worker *w, struct conn *c, uint64_t now_us, uint64_t delay_us)
+{
+    c->state = CS_IDLE;
+    if (w->budget == 0 || stop_flag) {
+        conn_close(w, c);
+        c->state = CS_DONE;
+        w->active--;
+        return;
+    }
+    const struct engine *e = w->e;
+    if (e->rate) {
+        c->next_ns += e->interval_ns;
+        uint64_t due_us = e->t0_us + (uint64_t)(c->next_ns / 1000.0);
+        if (due_us < now_us + delay_us)
+            due_us = now_us + delay_us;
+        if (due_us > now_us) {
+            heap_push(w, c, due_us);
+            return;
+        }
+    } else if (delay_us) {
+        heap_push(w, c, now_us + delay_us);
+        return;
+    }
+    start_request(w, c, now_us);
+}
+
+static void record_error(struct worker *w, struct conn *c, int cls, int err, uint64_t now_us,
+                         uint64_t delay_us)
+{
+    w->errors[cls]++;
+    w->errno_counts[cls][err >= 0 && err < LG_ERRNO_MAX ? err : 0]++;
+    struct sec *s = sec_at(w, now_us);
+    if (s)
+        s->errors++;
+    bump_done(w);
+    const struct lg_config *cfg = w->e->cfg;
+    if (cfg->on_sample) {
+        struct lg_sample smp = {
+            .start_unix_s = w->e->t0_wall + (double)(c->t_start_us - w->e->t0_us) / 1e6,
+            .connect_us = c->connect_us,
+            .ttfb_us = c->got_byte ? c->ttfb_us : 0,
+            .total_us = now_us - c->t_start_us,
+            .status = 0,
+        };
+        cfg->on_sample(cfg->on_sample_arg, &smp);
+    }
+    conn_close(w, c);
+    conn_next(w, c, now_us, delay_us);
+}
+
+static void do_write(struct worker *w, struct conn *c);
+
+/* Opens a new connection for c's current request. */
+static void conn_open(struct worker *w, struct conn *c)
+{
+    const struct engine *e = w->e;
+    int fd = socket(e->addr.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    if (fd < 0) {
+        record_error(w, c, RUN_ERR_CONNECT, errno, clock_now_us(), CONNECT_RETRY_US);
+        return;
+    }
+    /* Requests are small single writes; without TCP_NODELAY a request can wait for the
+     * delayed ACK of the previous response. */
+    int one = 1;
+    setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+    w->connections_opened++;
+    c->fd = fd;
+    c->reused = false;
+    c->epollout = true;
+    lg_parse_init(&c->parse);
+    lg_parse_next(&c->parse, e->kinds[c->kind].head);
+    if (connect(fd, (const struct sockaddr *)&e->addr, e->addrlen) < 0 && errno != EINPROGRESS) {
+        record_error(w, c, RUN_ERR_CONNECT, errno, clock_now_us(), CONNECT_RETRY_US);
+        return;
+    }
+    struct epoll_event ev = {.events = EPOLLIN | EPOLLOUT, .data.ptr = c};
+    if (epoll_ctl(w->epfd, EPOLL_CTL_ADD, fd, &ev) < 0) {
+        record_error(w, c, RUN_ERR_CONNECT, errno, clock_now_us(), CONNECT_RETRY_US);
+        return;
+    }
+    c->state = CS_CONNECTING;
+}
+
+static void start_request(struct worker *w, struct conn *c, uint64_t now_us)
+{
+    const struct engine *e = w->e;
+    if (w->budget == 0 || stop_flag) {
+        conn_close(w, c);
+        c->state = CS_DONE;
+        w->active--;
+        return;
+    }
+    if (w->budget != UINT64_MAX)
+        w->budget--;
+    if (e->nkinds > 1) {
+        uint64_t r = xorshift(&w->rng) % e->total_weight;
+        uint32_t k = 0;
+        while (e->kinds[k].weight_end <= r)
+            k++;
+        c->kind = k;
+    }
+    w->requests_sent++;
+    c->t_start_us = now_us;
+    c->t_intended_us = e->rate ? e->t0_us + (uint64_t)(c->next_ns / 1000.0) : now_us;
+    if (c->t_intended_us > now_us)
+        c->t_intended_us = now_us;
+    c->got_byte = false;
+    c->retried = false;
+    c->written = 0;
+    if (c->fd < 0) {
+        c->connect_us = 0;
+        conn_open(w, c);
+        return;
+    }
+    c->connect_us = 0;
+    c->t_send_us = now_us;
+    lg_parse_next(&c->parse, e->kinds[c->kind].head);
+    c->state = CS_WRITING;
+    do_write(w, c);
+}
+
+static void do_write(struct worker *w, struct conn *c)
+{
+    const struct kind *k = &w->e->kinds[c->kind];
+    while (c->written < k->len) {
+        ssize_t n = write(c->fd, k->buf + c->written, k->len - c->written);
+        if (n < 0) {
+            if (errno == EAGAIN || errno == EWOULDBLOCK) {
+                set_epollout(w, c, true);
+                return;
+            }
+            if (errno == EINTR)
+                continue;
+            record_error(w, c, RUN_ERR_WRITE, errno, clock_now_us(), 0);
+            return;
+        }
+        c->written += (size_t)n;
+        w->bytes_written += (uint64_t)n;
+    }
+    w->body_bytes_sent += k->body_bytes;
+    c->state = CS_READING;
+    set_epollout(w, c, false);
+}
+
+static void on_connected(struct worker *w, struct conn *c)
+{
+    int err = 0;
+    socklen_t len = sizeof(err);
+    if (getsockopt(c->fd, SOL_SOCKET, SO_ERROR, &err, &len) < 0)
+        err = errno;
+    uint64_t now = clock_now_us();
+    if (err) {
+        record_error(w, c, RUN_ERR_CONNECT, err, now, CONNECT_RETRY_US);
+        return;
+    }
+    c->connect_us = now - c->t_start_us;
+    if (c->connect_us == 0)
+        c->connect_us = 1; /* a new connection always shows a connect time */
+    hist_record(w->connect, c->connect_us);
+    c->t_send_us = now;
+    c->state = CS_WRITING;
+    do_write(w, c);
+}
+
+static void on_response(struct worker *w, struct conn *c, uint64_t now_us)
+{
+    const struct engine *e = w->e;
+    const struct lg_parse *p = &c->parse;
+    uint64_t total = now_us - c->t_start_us;
+    uint64_t corrected = now_us - c->t_intended_us;
+    w->requests++;
+    hist_record(w->lat, e->rate ? corrected : total);
+    if (w->lat_unc)
+        hist_record(w->lat_unc, total);
+    hist_record(w->ttfb, c->ttfb_us);
+    if (w->connect_req) {
+        hist_record(w->connect_req, c->connect_us);
+        hist_record(w->processing, total - c->connect_us);
+    }
+    int st = p->status;
+    w->status[st > 0 && st < STATUS_MAX ? st : 0]++;
+    if (st >= 400) {
+        w->errors[RUN_ERR_STATUS]++;
+        w->errno_counts[RUN_ERR_STATUS][0]++;
+    }
+    w->html_bytes += p->body_bytes;
+    if (!w->have_first) {
+        w->have_first = true;
+        w->first_t_us = now_us;
+        w->first_body = p->body_bytes;
+        memcpy(w->server, p->server, sizeof(w->server));
+        c->parse.want_server = false;
+    } else if (p->body_bytes != w->first_body) {
+        w->length_errors++;
+    }
+    struct sec *s = sec_at(w, now_us);
+    if (s) {
+        s->requests++;
+        s->errors += st >= 400;
+        hist_record(s->lat, e->rate ? corrected : total);
+    }
+    bump_done(w);
+    if (e->cfg->on_sample) {
+        struct lg_sample smp = {
+            .start_unix_s = e->t0_wall + (double)(c->t_start_us - e->t0_us) / 1e6,
+            .connect_us = c->connect_us,
+            .ttfb_us = c->ttfb_us,
+            .total_us = total,
+            .status = st,
+        };
+        e->cfg->on_sample(e->cfg->on_sample_arg, &smp);
+    }
+    c->reused = true;
+    if (p->keep_alive)
+        w->keepalive_responses++;
+    if (!p->keep_alive || !e->cfg->keep_alive)
+        conn_close(w, c);
+    conn_next(w, c, now_us, 0);
+}
+
+/* A keep-alive connection the server closed before answering a reused request: servers may
+ * close idle connections at any time, so the request is resent once on a new connection. */
+static bool retry_stale(struct worker *w, struct conn *c)
+{
+    if (!c->reused || c->got_byte || c->retried)
+        return false;
+    conn_close(w, c);
+    c->retried = true;
+    c->written = 0;
+    conn_open(w, c);
+    return true;
+}
+
+static void do_read(struct worker *w, struct conn *c)
+{
+    for (;;) {
+        ssize_t n = read(c->fd, w->rbuf, RBUF_BYTES);
+        if (n > 0) {
+            uint64_t now = clock_now_us();
+            w->bytes_read += (uint64_t)n;
+            struct sec *s = sec_at(w, now);
+            if (s)
+                s->bytes += (uint64_t)n;
+            if (c->state != CS_READING) {
+                /* Bytes nobody asked for (the request is still being written, or the
+                 * connection is idle): not HTTP we can follow. */
+                record_error(w, c, RUN_ERR_PARSE, 0, now, 0);
+                return;
+            }
+            if (!c->got_byte) {
+                c->got_byte = true;
+                c->ttfb_us = now - c->t_send_us;
+            }
+            long used = lg_parse_feed(&c->parse, w->rbuf, (size_t)n);
+            if (used < 0 || (c->parse.done && used < n)) {
+                record_error(w, c, RUN_ERR_PARSE, 0, now, 0);
+                return;
+            }
+            if (c->parse.done) {
+                on_response(w, c, now);
+                return;
+            }
+            if (n < RBUF_BYTES)
+                return;
+            continue;
+        }
+        if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+            return;
+        if (n < 0 && errno == EINTR)
+            continue;
+        int err = n < 0 ? errno : 0;
+        uint64_t now = clock_now_us();
+        if (c->state == CS_IDLE) {
+            conn_close(w, c); /* an idle keep-alive connection closed by the server */
+            return;
+        }
+        if (retry_stale(w, c))
+            return;
+        if (n == 0 && c->state == CS_READING && lg_parse_eof(&c->parse) == 0) {
+            on_response(w, c, now); /* a body delimited by close */
+            return;
+        }
+        record_error(w, c, RUN_ERR_READ, err, now, 0);
+        return;
+    }
+}
+
+static void check_timeouts(struct worker *w, uint64_t now_us)
+{
+    uint64_t t = w->e->timeout_us;
+    for (unsigned i = 0; i < w->nconns; i++) {
+        struct conn *c = &w->conns[i];
+        if (c->state == CS_CONNECTING || c->state == CS_WRITING || c->state == CS_READING) {
+            if (now_us - c->t_start_us >= t)
+                record_error(w, c, RUN_ERR_TIMEOUT, 0, now_us, 0);
+        }
+    }
+}
+
+static int wait_events(int epfd, struct epoll_event *evs, uint64_t timeout_us)
+{
+    struct timespec ts = {.tv_sec = (time_t)(timeout_us / 1000000u),
+                          .tv_nsec = (long)(timeout_us % 1000000u) * 1000};
+    static int have_pwait2 = 1;
+    if (have_pwait2) {
+        int n = epoll_pwait2(epfd, evs, EVENTS_MAX, &ts, NULL);
+        if (n >= 0 || errno != ENOSYS)
+            return n;
+        have_pwait2 = 0;
+    }
+    return epoll_wait(epfd, evs, EVENTS_MAX, (int)((timeout_us + 999) / 1000));
+}
+
+static void *worker_main(void *arg)
+{
+    struct worker *w = arg;
+    const struct engine *e = w->e;
+    struct epoll_event evs[EVENTS_MAX];
+    uint64_t now = clock_now_us();
+    uint64_t check_every = e->timeout_us / 10;
+    if (check_every > 100000)
+        check_every = 100000;
+    if (check_every < 1000)
+        check_every = 1000;
+    uint64_t next_check = now + check_every;
+
+    for (unsigned i = 0; i < w->nconns; i++) {
+        struct conn *c = &w->conns[i];
+        if (e->rate)
+            heap_push(w, c, e->t0_us + (uint64_t)(c->next_ns / 1000.0));
+        else
+            start_request(w, c, clock_now_us());
+    }
+    while (w->active > 0 && !stop_flag) {
+        now = clock_now_us();
+        if (e->deadline_us && now >= e->deadline_us)
+            break;
+        while (w->heap_len > 0 && w->conns[w->heap[0]].t_wake_us <= now) {
+            struct conn *c = heap_pop(w);
+            if (c->state == CS_IDLE)
+                start_request(w, c, now);
+        }
+        if (now >= next_check) {
+            check_timeouts(w, now);
+            next_check = now + check_every;
+        }
+        if (w->active == 0)
+            break;
+        uint64_t wake = next_check;
+        if (w->heap_len > 0 && w->conns[w->heap[0]].t_wake_us < wake)
+            wake = w->conns[w->heap[0]].t_wake_us;
+        if (e->deadline_us && e->deadline_us < wake)
+            wake = e->deadline_us;
+        uint64_t timeout = wake > now ? wake - now : 0;
+        int n = wait_events(w->epfd, evs, timeout);
+        for (int i = 0; i < n; i++) {
+            struct conn *c = evs[i].data.ptr;
+            uint32_t ev = evs[i].events;
+            if (c->fd < 0)
+                continue; /* closed by an earlier event of this batch */
+            switch (c->state) {
+            case CS_CONNECTING:
+                on_connected(w, c);
+                break;
+            case CS_WRITING:
+                if (ev & (EPOLLOUT | EPOLLERR | EPOLLHUP))
+                    do_write(w, c);
+                if (c->state == CS_WRITING && (ev & EPOLLIN))
+                    do_read(w, c);
+                break;
+            case CS_READING:
+            case CS_IDLE:
+                do_read(w, c);
+                break;
+            default:
+                break;
+            }
+        }
+    }
+    w->t_end_us = clock_now_us();
+    if (e->deadline_us && w->t_end_us > e->deadline_us && !stop_flag)
+        w->t_end_us = e->deadline_us;
+    for (unsigned i = 0; i < w->nconns; i++)
+        conn_close(w, &w->conns[i]);
+    atomic_store(&w->finished, true);
+    atomic_fetch_add(&((struct engine *)e)->workers_done, 1);
+    return NULL;
+}
+
+/* ---- setup and merge ---- */
+
+static int resolve(struct engine *e, char *err, size_t errlen)
+{
+    struct addrinfo hints = {.ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM};
+    struct addrinfo *res = NULL;
+    char port[16];
+    snprintf(port, sizeof(port), "%u", e->url.port);
+    int rc = getaddrinfo(e->url.host, port, &hints, &res);
+    if (rc != 0 || !res) {
+        snprintf(err, errlen, "unable to resolve %s: %s", e->url.host, gai_strerror(rc));
+        return -1;
+    }
+    memcpy(&e->addr, res->ai_addr, res->ai_addrlen);
+    e->addrlen = res->ai_addrlen;
+    freeaddrinfo(res);
+    return 0;
+}
+
+static int build_kinds(struct engine *e, char *err, size_t errlen)
+{
+    const struct lg_config *cfg = e->cfg;
+    struct lg_request def = {.method = "GET"};
+    const struct lg_request *rqs = cfg->requests && cfg->nrequests ? cfg->requests : &def;
+    size_t n = cfg->requests && cfg->nrequests ? cfg->nrequests : 1;
+    e->kinds = calloc(n, sizeof(*e->kinds));
+    if (!e->kinds)
+        goto nomem;
+    e->nkinds = n;
+    for (size_t i = 0; i < n; i++) {
+        size_t cap = 4096 + rqs[i].body_bytes;
+        for (size_t h = 0; h < rqs[i].nheaders; h++)
+            cap += strlen(rqs[i].headers[h]) + 2;
+        e->kinds[i].buf = malloc(cap);
+        if (!e->kinds[i].buf)
+            goto nomem;
+        long len = lg_request_build(&e->url, &rqs[i], cfg->keep_alive, cfg->http10,
+                                    e->kinds[i].buf, cap);
+        if (len < 0) {
+            snprintf(err, errlen, "request too large");
+            return -1;
+        }
+        e->kinds[i].len = (size_t)len;
+        e->kinds[i].body_bytes = rqs[i].body ? rqs[i].body_bytes : 0;
+        e->kinds[i].head = rqs[i].method && !strcasecmp(rqs[i].method, "HEAD");
+        e->total_weight += rqs[i].weight ? rqs[i].weight : 1;
+        e->kinds[i].weight_end = e->total_weight;
+    }
+    return 0;
+nomem:
+    snprintf(err, errlen, "out of memory");
+    return -1;
+}
+
+static void worker_free(struct worker *w)
+{
+    for (unsigned i = 0; i < w->nconns; i++)
+        conn_close(w, &w->conns[i]);
+    if (w->epfd >= 0)
+        close(w->epfd);
+    free(w->rbuf);
+    free(w->conns);
+    free(w->heap);
+    hist_free(w->lat);
+    hist_free(w->lat_unc);
+    hist_free(w->connect);
+    hist_free(w->ttfb);
+    hist_free(w->connect_req);
+    hist_free(w->processing);
+    for (size_t i = 0; i < w->capsecs; i++)
+        hist_free(w->secs[i].lat);
+    free(w->secs);
+}
+
+static struct hist *hnew(void)
+{
+    return hist_new(HIST_SIG_BITS_DEFAULT, HIST_MAX_US_DEFAULT);
+}
+
+static int worker_setup(struct worker *w, struct engine *e, unsigned index, unsigned nconns,
+                        unsigned conn_first, uint64_t budget)
+{
+    w->e = e;
+    w->index = index;
+    w->nconns = nconns;
+    w->active = nconns;
+    w->budget = budget;
+    w->rng = 2463534242u + index * 7919u;
+    w->epfd = epoll_create1(EPOLL_CLOEXEC);
+    w->rbuf = malloc(RBUF_BYTES);
+    w->conns = calloc(nconns ? nconns : 1, sizeof(*w->conns));
+    w->heap = calloc(nconns ? nconns : 1, sizeof(*w->heap));
+    w->lat = hnew();
+    w->connect = hnew();
+    w->ttfb = hnew();
+    if (e->rate)
+        w->lat_unc = hnew();
+    if (e->detail) {
+        w->connect_req = hnew();
+        w->processing = hnew();
+    }
+    if (w->epfd < 0 || !w->rbuf || !w->conns || !w->heap || !w->lat || !w->connect ||
+        !w->ttfb || (e->rate && !w->lat_unc) || (e->detail && (!w->connect_req || !w->processing)))
+        return -1;
+    for (unsigned i = 0; i < nconns; i++) {
+        struct conn *c = &w->conns[i];
+        c->fd = -1;
+        c->heap_idx = UINT32_MAX;
+        c->parse.want_server = true;
+        unsigned g = conn_first + i;
+        /* Stagger the connections' schedules evenly over one interval. */
+        c->next_ns = e->rate ? e->interval_ns * g / e->cfg->connections : 0;
+    }
+    /* Presize the timeline so the first seconds never allocate. */
+    return sec_at(w, clock_now_us()) ? 0 : -1;
+}
+
+static void merge_results(struct engine *e, struct worker *ws, unsigned nw, struct run_result *out)
+{
+    const struct lg_config *cfg = e->cfg;
+    out->latency = hnew();
+    out->connect_us = hnew();
+    out->ttfb_us = hnew();
+    if (e->rate)
+        out->latency_uncorrected = hnew();
+    uint64_t t_end = e->t0_us;
+    uint64_t first_t = UINT64_MAX;
+    uint64_t status[STATUS_MAX] = {0};
+    size_t nsecs = 0;
+    for (unsigned i = 0; i < nw; i++) {
+        struct worker *w = &ws[i];
+        out->requests += w->requests;
+        out->bytes_read += w->bytes_read;
+        out->bytes_written += w->bytes_written;
+        out->length_errors += w->length_errors;
+        out->html_bytes += w->html_bytes;
+        for (int k = 0; k < RUN_ERR__COUNT; k++)
+            out->errors[k] += w->errors[k];
+        for (int s = 0; s < STATUS_MAX; s++)
+            status[s] += w->status[s];
+        if (out->latency)
+            hist_merge(out->latency, w->lat);
+        if (out->connect_us)
+            hist_merge(out->connect_us, w->connect);
+        if (out->ttfb_us)
+            hist_merge(out->ttfb_us, w->ttfb);
+        if (out->latency_uncorrected)
+            hist_merge(out->latency_uncorrected, w->lat_unc);
+        if (w->t_end_us > t_end)
+            t_end = w->t_end_us;
+        if (w->have_first && w->first_t_us < first_t) {
+            first_t = w->first_t_us;
+            out->doc_bytes = w->first_body;
+            snprintf(out->server_software, sizeof(out->server_software), "%s", w->server);
+        }
+        if (w->nsecs > nsecs)
+            nsecs = w->nsecs;
+        if (cfg->detail) {
+            struct lg_detail *d = cfg->detail;
+            for (int k = 0; k < RUN_ERR__COUNT; k++)
+                for (int j = 0; j < LG_ERRNO_MAX; j++)
+                    d->errno_counts[k][j] += w->errno_counts[k][j];
+            if (!d->connect_req_us)
+                d->connect_req_us = hnew();
+            if (!d->processing_us)
+                d->processing_us = hnew();
+            if (d->connect_req_us && w->connect_req)
+                hist_merge(d->connect_req_us, w->connect_req);
+            if (d->processing_us && w->processing)
+                hist_merge(d->processing_us, w->processing);
+            d->keepalive_responses += w->keepalive_responses;
+            d->connections_opened += w->connections_opened;
+            d->requests_sent += w->requests_sent;
+            d->body_bytes_sent += w->body_bytes_sent;
+        }
+    }
+    for (int s = 0; s < STATUS_MAX; s++)
+        if (status[s])
+            run_status_add(out, s, status[s]);
+    out->duration_s = (double)(t_end - e->t0_us) / 1e6;
+    /* The timeline stops at the run's end: a partial last second is kept. */
+    size_t want = (size_t)((t_end - e->t0_us + 999999u) / 1000000u);
+    if (want < nsecs)
+        nsecs = want;
+    if (nsecs > 0) {
+        out->timeline = calloc(nsecs, sizeof(*out->timeline));
+        struct hist *h = hist_new(SEC_SIG_BITS, SEC_MAX_US);
+        if (out->timeline && h) {
+            out->ntimeline = nsecs;
+            for (size_t s = 0; s < nsecs; s++) {
+                struct run_second *rs = &out->timeline[s];
+                rs->second = s;
+                hist_reset(h);
+                for (unsigned i = 0; i < nw; i++) {
+                    if (s >= ws[i].nsecs)
+                        continue;
+                    const struct sec *ws_s = &ws[i].secs[s];
+                    rs->requests += ws_s->requests;
+                    rs->errors += ws_s->errors;
+                    rs->bytes += ws_s->bytes;
+                    if (ws_s->lat)
+                        hist_merge(h, ws_s->lat);
+                }
+                rs->p50_us = hist_percentile(h, 50);
+                rs->p99_us = hist_percentile(h, 99);
+            }
+        }
+        hist_free(h);
+    }
+}
+
+int lg_run(const struct lg_config *cfg, struct run_result *out, char *err, size_t errlen)
+{
+    struct engine e;
+    struct worker *ws = NULL;
+    unsigned nw = 0, started = 0;
+    int rc = -1;
+    memset(&e, 0, sizeof(e));
+    memset(out, 0, sizeof(*out));
+    e.cfg = cfg;
+    stop_flag = 0;
+    if (lg_url_parse(cfg->url, &e.url, err, errlen) < 0)
+        return -1;
+    if (cfg->connections == 0 || cfg->threads == 0) {
+        snprintf(err, errlen, "connections and threads must be at least 1");
+        return -1;
+    }
+    if (cfg->duration_us == 0 && cfg->max_requests == 0) {
+        snprintf(err, errlen, "a run needs a duration or a request count");
+        return -1;
+    }
+    if (e.url.https)
+        return lg_run_curl(cfg, &e.url, out, err, errlen);
+    if (resolve(&e, err, errlen) < 0)
+        return -1;
+    if (build_kinds(&e, err, errlen) < 0)
+        goto fail;
+    signal(SIGPIPE, SIG_IGN);
+    nw = cfg->threads < cfg->connections ? cfg->threads : cfg->connections;
+    if (cfg->max_requests && cfg->max_requests < nw)
+        nw = (unsigned)cfg->max_requests;
+    e.timeout_us = cfg->timeout_us ? cfg->timeout_us : 2000000u;
+    e.rate = cfg->rate_rps > 0;
+    if (e.rate)
+        e.interval_ns = 1e9 * cfg->connections / cfg->rate_rps;
+    e.detail = cfg->detail != NULL;
+    ws = calloc(nw, sizeof(*ws));
+    if (!ws) {
+        snprintf(err, errlen, "out of memory");
+        goto fail;
+    }
+    for (unsigned i = 0; i < nw; i++)
+        ws[i].epfd = -1;
+    e.t0_us = clock_now_us();
+    unsigned conn_first = 0;
+    for (unsigned i = 0; i < nw; i++) {
+        unsigned nc = cfg->connections / nw + (i < cfg->connections % nw);
+        uint64_t budget = UINT64_MAX;
+        if (cfg->max_requests) {
+            budget = cfg->max_requests / nw + (i < cfg->max_requests % nw);
+            if (nc > budget)
+                nc = (unsigned)budget;
+        }
+        if (worker_setup(&ws[i], &e, i, nc, conn_first, budget) < 0) {
+            snprintf(err, errlen, "out of memory or file descriptors");
+            goto fail;
+        }
+        conn_first += nc;
+    }
+    e.t0_wall = clock_wall_unix_s();
+    e.t0_us = clock_now_us();
+    e.deadline_us = cfg->duration_us ? e.t0_us + cfg->duration_us : 0;
+    for (unsigned i = 0; i < nw; i++) {
+        ws[i].cur_sec = NULL;
+        if (pthread_create(&ws[i].tid, NULL, worker_main, &ws[i]) != 0) {
+            stop_flag = 1;
+            snprintf(err, errlen, "cannot start threads");
+            goto fail;
+        }
+        started++;
+    }
+    /* The calling thread reports progress and samples each thread's rate every 100 ms (what
+     * wrk's Req/Sec line summarizes) until every worker is done. */
+    uint64_t next_progress = e.t0_us + 100000, last_sample = e.t0_us;
+    uint64_t *last_done = calloc(nw, sizeof(*last_done));
+    if (cfg->detail && !cfg->detail->thread_rps)
+        cfg->detail->thread_rps = hnew();
+    while (atomic_load(&e.workers_done) < nw) {
+        clock_sleep_us(10000);
+        uint64_t now = clock_now_us();
+        if (now < next_progress)
+            continue;
+        uint64_t done = 0;
+        for (unsigned i = 0; i < nw; i++) {
+            uint64_t d = atomic_load_explicit(&ws[i].done_atomic, memory_order_relaxed);
+            done += d;
+            if (last_done && cfg->detail && cfg->detail->thread_rps && !atomic_load(&ws[i].finished) &&
+                now > last_sample) {
+                double rps = (double)(d - last_done[i]) * 1e6 / (double)(now - last_sample);
+                hist_record(cfg->detail->thread_rps, (uint64_t)(rps + 0.5));
+            }
+            if (last_done)
+                last_done[i] = d;
+        }
+        last_sample = now;
+        if (cfg->progress)
+            cfg->progress(cfg->progress_arg, done, now - e.t0_us);
+        next_progress = now + 100000;
+    }
+    free(last_done);
+    for (unsigned i = 0; i < started; i++)
+        pthread_join(ws[i].tid, NULL);
+    started = 0;
+    merge_results(&e, ws, nw, out);
+    if (!out->latency || !out->connect_us || !out->ttfb_us || (e.rate && !out->latency_uncorrected)) {
+        snprintf(err, errlen, "out of memory");
+        run_result_free(out);
+        goto fail;
+    }
+    snprintf(out->engine, sizeof(out->engine), "epoll");
+    snprintf(out->target, sizeof(out->target), "%s", cfg->url);
+    out->start_unix_s = e.t0_wall;
+    out->threads = nw;
+    out->connections = cfg->connections;
+    out->rate_rps = cfg->rate_rps;
+    rc = 0;
+fail:
+    for (unsigned i = 0; i < started; i++)
+        pthread_join(ws[i].tid, NULL);
+    if (ws)
+        for (unsigned i = 0; i < nw; i++)
+            worker_free(&ws[i]);
+    free(ws);
+    if (e.kinds)
+        for (size_t i = 0; i < e.nkinds; i++)
+            free(e.kinds[i].buf);
+    free(e.kinds);
+    return rc;
 }

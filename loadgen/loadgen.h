@@ -43,6 +43,7 @@ struct lg_detail {
     uint64_t errno_counts[RUN_ERR__COUNT][LG_ERRNO_MAX];
     struct hist *connect_req_us;  /* per request: connect time, 0 on a reused connection */
     struct hist *processing_us;   /* per request: total minus connect */
+    struct hist *thread_rps;      /* per-thread responses/s sampled every 100 ms (wrk Req/Sec) */
     uint64_t keepalive_responses; /* responses that left the connection open */
     uint64_t connections_opened;
     uint64_t requests_sent;
