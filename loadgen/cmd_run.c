@@ -1,11 +1,385 @@
-/* loadgen/cmd_run.c: `tierbench run` (placeholder until it lands). */
+/* loadgen/cmd_run.c: `tierbench run SCENARIO.json`: load a scenario (scenario.c), run each stage
+ * with lg_run, merge the stages into one run, print a per-stage summary and the threshold table,
+ * save the run (lg_finish). Exit status: 0, 99 when a threshold failed (k6's convention), 2 for
+ * a bad command line or scenario, 1 when the run itself or saving it failed. */
+#include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 
 #include "loadgen/loadgen.h"
+#include "loadgen/scenario.h"
+#include "reports/reports.h"
+
+#define EXIT_THRESHOLD_FAILED 99
+
+static volatile sig_atomic_t stop_requested;
+
+static void on_signal(int sig)
+{
+    (void)sig;
+    stop_requested = 1;
+    lg_stop();
+}
+
+static void usage(FILE *out)
+{
+    fprintf(out,
+            "usage: tierbench run [options] SCENARIO.json\n"
+            "\n"
+            "Runs a JSON scenario: stages (duration, connections, optional constant rate), a\n"
+            "weighted mix of requests, and thresholds checked at the end (exit 99 on failure).\n"
+            "\n"
+            "options:\n"
+            "  --db FILE       result store (default $TIERBENCH_DB, else\n"
+            "                  $XDG_DATA_HOME/tierbench/results.db)\n"
+            "  --no-save       do not store the run\n"
+            "  --json FILE     also write the result as JSON (- for stdout; the summary then\n"
+            "                  goes to stderr)\n"
+            "  --label TEXT    tag the run (e.g. cache-on)\n"
+            "  --tier TEXT     tag the run with a tier name (e.g. compact)\n"
+            "  --dry-run       validate the scenario and print the plan; send nothing\n"
+            "  -h, --help      this help\n"
+            "\n"
+            "Scenario format and examples: docs/store.md, examples/*.json\n");
+}
+
+struct run_opts {
+    struct lg_save_opts save;
+    const char *label;
+    const char *tier;
+    const char *scenario;
+    bool dry_run;
+};
+
+/* Returns 0, 1 after --help, or -1 on a usage error (already printed). */
+static int parse_args(int argc, char **argv, struct run_opts *o)
+{
+    static const char *const with_value[] = {"--db", "--json", "--label", "--tier"};
+    memset(o, 0, sizeof(*o));
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
+            usage(stdout);
+            return 1;
+        }
+        if (!strcmp(a, "--no-save")) {
+            o->save.no_save = true;
+            continue;
+        }
+        if (!strcmp(a, "--dry-run")) {
+            o->dry_run = true;
+            continue;
+        }
+        const char **slots[] = {&o->save.db_path, &o->save.json_path, &o->label, &o->tier};
+        bool taken = false;
+        for (size_t k = 0; k < sizeof(with_value) / sizeof(with_value[0]) && !taken; k++) {
+            size_t n = strlen(with_value[k]);
+            if (!strcmp(a, with_value[k])) {
+                if (i + 1 >= argc) {
+                    fprintf(stderr, "tierbench run: %s needs a value\n", a);
+                    return -1;
+                }
+                *slots[k] = argv[++i];
+                taken = true;
+            } else if (!strncmp(a, with_value[k], n) && a[n] == '=') {
+                *slots[k] = a + n + 1;
+                taken = true;
+            }
+        }
+        if (taken)
+            continue;
+        if (a[0] == '-' && a[1]) {
+            fprintf(stderr, "tierbench run: unknown option %s (try tierbench run --help)\n", a);
+            return -1;
+        }
+        if (o->scenario) {
+            fprintf(stderr, "tierbench run: one scenario file at a time (got %s and %s)\n",
+                    o->scenario, a);
+            return -1;
+        }
+        o->scenario = a;
+    }
+    if (!o->scenario) {
+        fprintf(stderr, "tierbench run: missing SCENARIO.json (try tierbench run --help)\n");
+        return -1;
+    }
+    return 0;
+}
+
+/* The command line as typed, with arguments quoted for a POSIX shell when needed. */
+static char *cmdline_join(int argc, char **argv)
+{
+    size_t cap = 32;
+    for (int i = 0; i < argc; i++)
+        cap += strlen(argv[i]) * 4 + 3;
+    char *s = malloc(cap);
+    if (!s)
+        return NULL;
+    size_t len = (size_t)snprintf(s, cap, "tierbench");
+    for (int i = 0; i < argc; i++) {
+        const char *a = argv[i];
+        bool plain = *a != '\0';
+        for (const char *p = a; *p; p++)
+            if (!strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
+                        "-_./:=@,+%",
+                        *p))
+                plain = false;
+        s[len++] = ' ';
+        if (plain) {
+            len += (size_t)snprintf(s + len, cap - len, "%s", a);
+            continue;
+        }
+        s[len++] = '\'';
+        for (const char *p = a; *p; p++) {
+            if (*p == '\'') {
+                memcpy(s + len, "'\\''", 4);
+                len += 4;
+            } else {
+                s[len++] = *p;
+            }
+        }
+        s[len++] = '\'';
+        s[len] = '\0';
+    }
+    return s;
+}
+
+static void fmt_duration(char *buf, size_t len, uint64_t us)
+{
+    if (us % 1000000 == 0)
+        snprintf(buf, len, "%llus", (unsigned long long)(us / 1000000));
+    else if (us % 1000 == 0)
+        snprintf(buf, len, "%llums", (unsigned long long)(us / 1000));
+    else
+        snprintf(buf, len, "%lluus", (unsigned long long)us);
+}
+
+static void print_plan(FILE *out, const struct run_opts *o, const struct lg_scenario *sc)
+{
+    char d[32];
+    uint64_t total_us = 0;
+    for (size_t i = 0; i < sc->nstages; i++)
+        total_us += sc->stages[i].duration_us;
+    fprintf(out, "Scenario %s\n", o->scenario);
+    fprintf(out, "  target      %s\n", sc->target);
+    if (sc->threads)
+        fprintf(out, "  threads     %u (at most one per connection)\n", sc->threads);
+    else
+        fprintf(out, "  threads     2 (default; at most one per connection)\n");
+    if (sc->timeout_us) {
+        fmt_duration(d, sizeof(d), sc->timeout_us);
+        fprintf(out, "  timeout     %s\n", d);
+    } else {
+        fprintf(out, "  timeout     2s (default)\n");
+    }
+    fprintf(out, "  keep-alive  %s\n", sc->keep_alive ? "yes" : "no");
+    if (sc->nrequests == 0) {
+        fprintf(out, "  requests    GET of the target's path\n");
+    } else {
+        uint64_t wsum = 0;
+        for (size_t i = 0; i < sc->nrequests; i++)
+            wsum += sc->requests[i].weight ? sc->requests[i].weight : 1;
+        fprintf(out, "  requests    %zu kind%s\n", sc->nrequests, sc->nrequests == 1 ? "" : "s");
+        for (size_t i = 0; i < sc->nrequests; i++) {
+            const struct lg_request *rq = &sc->requests[i];
+            unsigned w = rq->weight ? rq->weight : 1;
+            fprintf(out, "    %-6s %-30s weight %u (%.0f%%)", rq->method,
+                    rq->path ? rq->path : "(target's path)", w, 100.0 * w / (double)wsum);
+            if (rq->nheaders)
+                fprintf(out, ", %zu header%s", rq->nheaders, rq->nheaders == 1 ? "" : "s");
+            if (rq->body)
+                fprintf(out, ", %zu-byte body", rq->body_bytes);
+            fprintf(out, "\n");
+        }
+    }
+    fmt_duration(d, sizeof(d), total_us);
+    fprintf(out, "  stages      %zu, %s in all\n", sc->nstages, d);
+    for (size_t i = 0; i < sc->nstages; i++) {
+        const struct lg_stage *st = &sc->stages[i];
+        fmt_duration(d, sizeof(d), st->duration_us);
+        fprintf(out, "    %zu  %-8s %6u connections  ", i + 1, d, st->connections);
+        if (st->rate_rps > 0)
+            fprintf(out, "constant rate %.0f req/s\n", st->rate_rps);
+        else
+            fprintf(out, "as fast as possible\n");
+    }
+    if (sc->nthresholds == 0)
+        fprintf(out, "  thresholds  none\n");
+    for (size_t i = 0; i < sc->nthresholds; i++)
+        fprintf(out, "%s%s\n", i ? "              " : "  thresholds  ", sc->thresholds[i].text);
+}
+
+static double pct_ms(const struct run_result *r, double p)
+{
+    return r->latency ? (double)hist_percentile(r->latency, p) / 1000.0 : 0.0;
+}
+
+static void print_row(FILE *out, const char *name, const struct run_result *r, const char *rate)
+{
+    fprintf(out, "%-6s %8.1fs %6u %9s %11llu %10.1f %9.2f %9.2f %8llu\n", name, r->duration_s,
+            r->connections, rate, (unsigned long long)r->requests, rpt_run_rps(r),
+            pct_ms(r, 50), pct_ms(r, 99), (unsigned long long)run_errors_total(r));
+}
+
+static void print_summary(FILE *out, const struct lg_scenario *sc, const struct run_result *stages,
+                          size_t nran, const struct run_result *total)
+{
+    char rate[32];
+    fprintf(out, "\n%-6s %9s %6s %9s %11s %10s %9s %9s %8s\n", "Stage", "Duration", "Conns",
+            "Rate", "Requests", "Req/s", "p50 ms", "p99 ms", "Errors");
+    for (size_t i = 0; i < nran; i++) {
+        char name[24];
+        snprintf(name, sizeof(name), "%zu", i + 1);
+        if (sc->stages[i].rate_rps > 0)
+            snprintf(rate, sizeof(rate), "%.0f", sc->stages[i].rate_rps);
+        else
+            snprintf(rate, sizeof(rate), "-");
+        print_row(out, name, &stages[i], rate);
+    }
+    print_row(out, "Total", total, "");
+    if (total->nstatus) {
+        fprintf(out, "Status codes:");
+        for (size_t i = 0; i < total->nstatus; i++)
+            fprintf(out, " %d: %llu%s", total->status[i].code,
+                    (unsigned long long)total->status[i].count,
+                    i + 1 < total->nstatus ? "," : "");
+        fprintf(out, "\n");
+    }
+    if (run_errors_total(total)) {
+        fprintf(out, "Errors:");
+        bool first = true;
+        for (int i = 0; i < RUN_ERR__COUNT; i++) {
+            if (!total->errors[i])
+                continue;
+            fprintf(out, "%s %s %llu", first ? "" : ",", run_err_names[i],
+                    (unsigned long long)total->errors[i]);
+            first = false;
+        }
+        fprintf(out, " (error rate %.4f)\n", rpt_run_error_rate(total));
+    }
+}
+
+/* Prints the threshold table; returns the number of failures. */
+static size_t print_thresholds(FILE *out, const struct lg_scenario *sc,
+                               const struct run_result *total)
+{
+    size_t failed = 0;
+    if (sc->nthresholds == 0)
+        return 0;
+    fprintf(out, "\nThresholds\n");
+    for (size_t i = 0; i < sc->nthresholds; i++) {
+        double v;
+        bool ok = lg_threshold_check(&sc->thresholds[i], total, &v);
+        if (!ok)
+            failed++;
+        fprintf(out, "  %s  %-28s measured %.6g\n", ok ? "PASS" : "FAIL", sc->thresholds[i].text,
+                v);
+    }
+    if (failed)
+        fprintf(out, "%zu of %zu thresholds failed\n", failed, sc->nthresholds);
+    else
+        fprintf(out, "All %zu thresholds passed\n", sc->nthresholds);
+    return failed;
+}
 
 int lg_cmd_run(int argc, char **argv)
 {
-    (void)argc;
-    fprintf(stderr, "tierbench %s: not built yet\n", argv[0]);
-    return 2;
+    struct run_opts o;
+    int rc = parse_args(argc, argv, &o);
+    if (rc != 0)
+        return rc > 0 ? 0 : 2;
+
+    struct lg_scenario sc;
+    char err[1024] = "";
+    if (lg_scenario_load(o.scenario, &sc, err, sizeof(err)) != 0) {
+        fprintf(stderr, "tierbench run: %s\n", err);
+        return 2;
+    }
+    if (o.dry_run) {
+        print_plan(stdout, &o, &sc);
+        printf("Dry run: the scenario is valid; nothing was sent.\n");
+        lg_scenario_free(&sc);
+        return 0;
+    }
+    /* With --json -, stdout carries the JSON document only. */
+    FILE *out = o.save.json_path && !strcmp(o.save.json_path, "-") ? stderr : stdout;
+
+    struct sigaction sa;
+    memset(&sa, 0, sizeof(sa));
+    sa.sa_handler = on_signal;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+
+    struct run_result *stages = calloc(sc.nstages, sizeof(*stages));
+    struct run_result total;
+    memset(&total, 0, sizeof(total));
+    size_t nran = 0;
+    int status = 0;
+    if (!stages) {
+        fprintf(stderr, "tierbench run: out of memory\n");
+        status = 1;
+        goto done;
+    }
+    for (size_t i = 0; i < sc.nstages && !stop_requested; i++) {
+        struct lg_config cfg;
+        char d[32];
+        lg_scenario_stage_config(&sc, i, &cfg);
+        fmt_duration(d, sizeof(d), sc.stages[i].duration_us);
+        if (sc.stages[i].rate_rps > 0)
+            fprintf(stderr, "stage %zu/%zu: %s, %u connections, %.0f req/s\n", i + 1, sc.nstages,
+                    d, cfg.connections, sc.stages[i].rate_rps);
+        else
+            fprintf(stderr, "stage %zu/%zu: %s, %u connections\n", i + 1, sc.nstages, d,
+                    cfg.connections);
+        if (lg_run(&cfg, &stages[i], err, sizeof(err)) != 0) {
+            fprintf(stderr, "tierbench run: stage %zu: %s\n", i + 1, err);
+            status = 1;
+            goto done;
+        }
+        nran++;
+        if (lg_result_merge(&total, &stages[i]) != 0) {
+            fprintf(stderr, "tierbench run: out of memory merging stage %zu\n", i + 1);
+            status = 1;
+            goto done;
+        }
+    }
+    if (stop_requested)
+        fprintf(stderr, "tierbench run: interrupted after %zu of %zu stages\n", nran, sc.nstages);
+    if (nran == 0) {
+        status = 1;
+        goto done;
+    }
+
+    snprintf(total.tool, sizeof(total.tool), "run");
+    if (!total.engine[0])
+        snprintf(total.engine, sizeof(total.engine), "%s",
+                 strncmp(sc.target, "https://", 8) ? "epoll" : "curl");
+    snprintf(total.target, sizeof(total.target), "%s", sc.target);
+    if (o.label)
+        snprintf(total.label, sizeof(total.label), "%s", o.label);
+    if (o.tier)
+        snprintf(total.tier, sizeof(total.tier), "%s", o.tier);
+    free(total.cmdline);
+    free(total.config_json);
+    total.cmdline = cmdline_join(argc, argv);
+    total.config_json = strdup(sc.config_json);
+
+    print_summary(out, &sc, stages, nran, &total);
+    size_t failed = print_thresholds(out, &sc, &total);
+    fflush(out);
+    if (lg_finish(&o.save, &total, err, sizeof(err)) != 0) {
+        fprintf(stderr, "tierbench run: %s\n", err);
+        status = 1;
+    }
+    if (failed)
+        status = EXIT_THRESHOLD_FAILED;
+done:
+    for (size_t i = 0; stages && i < sc.nstages; i++)
+        run_result_free(&stages[i]);
+    free(stages);
+    run_result_free(&total);
+    lg_scenario_free(&sc);
+    return status;
 }
