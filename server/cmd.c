@@ -38,6 +38,7 @@ static void usage(FILE *out)
             "  --no-cache               no exchange-rate cache\n"
             "  --exchange-work-us N     CPU cost of an uncached exchange-rate lookup (default %u)\n"
             "  --no-stats               record no stats (to measure what recording costs)\n"
+            "  --no-sched-batch         run workers as normal threads, not SCHED_BATCH\n"
             "  --help                   this text\n\n"
             "SIGINT/SIGTERM stop accepting, let in-flight requests finish, and exit 0.\n",
             d.bind_addr, d.port, d.threads, d.admin_bind_addr, d.admin_port, d.keep_alive_ms,
@@ -174,6 +175,8 @@ static int parse_args(int argc, char **argv, struct srv_config *cfg)
             cfg->exchange_work_us = (unsigned)u;
         } else if (!strcmp(name, "--no-stats")) {
             cfg->stats_enabled = false;
+        } else if (!strcmp(name, "--no-sched-batch")) {
+            cfg->sched_batch = false;
         } else {
             return bad(name, NULL, "unknown option (see tierbench serve --help)");
         }

@@ -30,11 +30,12 @@ struct srv_config {
     unsigned cache_entries;      /* LRU capacity (the seed's lru_cache(maxsize=1000)) */
     unsigned exchange_work_us;   /* CPU time an uncached exchange-rate lookup burns */
     bool stats_enabled;          /* false: record nothing (to measure what recording costs) */
+    bool sched_batch;            /* run main workers as SCHED_BATCH (see srv.c; measured +30%) */
 };
 
 /* Defaults: 127.0.0.1:9000, 64 threads, admin 127.0.0.1:9001 (4 threads), keep-alive 5000 ms,
  * request timeout 30000 ms, body 1 MiB, headers 16 KiB, cache on (TTL 60 s, 1000 entries),
- * exchange work 200 us, stats on. */
+ * exchange work 200 us, stats on, SCHED_BATCH workers. */
 void srv_config_default(struct srv_config *cfg);
 
 /* The bundled site: $TIERBENCH_DOCROOT, else <exe dir>/../share/tierbench/public, else

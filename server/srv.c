@@ -5,6 +5,7 @@
 
 #include <civetweb.h>
 #include <errno.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -35,6 +36,7 @@ void srv_config_default(struct srv_config *cfg)
         .cache_entries = 1000,
         .exchange_work_us = 200,
         .stats_enabled = true,
+        .sched_batch = true,
     };
 }
 
@@ -110,7 +112,19 @@ static int on_begin_request(struct mg_connection *c)
 static void *on_init_thread(const struct mg_context *ctx, int thread_type)
 {
     struct srv *s = mg_get_user_data(ctx);
-    if (thread_type != 1 || !s || !s->stats)
+    if (thread_type != 1 || !s)
+        return NULL;
+    if (s->cfg.sched_batch) {
+        /* Each keep-alive request wakes the worker that holds its connection. As a normal
+         * thread the woken worker preempts whoever runs (often the worker that just sent the
+         * previous response, or the client), so most wake-ups cost an extra switch and IPI.
+         * SCHED_BATCH workers never preempt on wake-up: they queue and run when the CPU frees
+         * up, which halves context switches per request on 2 cores (docs/server.md). The
+         * admin pool stays a normal thread so it still answers promptly. */
+        struct sched_param sp = {.sched_priority = 0};
+        pthread_setschedparam(pthread_self(), SCHED_BATCH, &sp);
+    }
+    if (!s->stats)
         return NULL;
     return srv_stats_thread_add(s->stats); /* NULL (no memory): that thread records nothing */
 }
