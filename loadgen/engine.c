@@ -117,7 +117,8 @@ struct worker {
     uint64_t budget; /* requests left to start; UINT64_MAX: unlimited */
     uint32_t rng;
     uint64_t t_end_us;
-    _Atomic uint64_t done_atomic; /* responses + failures, for progress */
+    _Atomic uint64_t done_atomic; /* responses, for progress and Req/Sec */
+    _Atomic uint64_t fail_atomic; /* failed requests, for progress */
     atomic_bool finished;
 
     uint64_t requests, bytes_read, bytes_written, length_errors, html_bytes;
@@ -247,10 +248,9 @@ static struct sec *sec_at(struct worker *w, uint64_t now_us)
 
 /* Only the owning thread writes done_atomic, so a relaxed load and store is enough (and on
  * x86 it is a plain add, not a locked one). */
-static void bump_done(struct worker *w)
+static void bump(_Atomic uint64_t *a)
 {
-    atomic_store_explicit(&w->done_atomic,
-                          atomic_load_explicit(&w->done_atomic, memory_order_relaxed) + 1,
+    atomic_store_explicit(a, atomic_load_explicit(a, memory_order_relaxed) + 1,
                           memory_order_relaxed);
 }
 
@@ -310,7 +310,7 @@ static void record_error(struct worker *w, struct conn *c, int cls, int err, uin
     struct sec *s = sec_at(w, now_us);
     if (s)
         s->errors++;
-    bump_done(w);
+    bump(&w->fail_atomic);
     const struct lg_config *cfg = w->e->cfg;
     if (cfg->on_sample) {
         struct lg_sample smp = {
@@ -477,7 +477,7 @@ static void on_response(struct worker *w, struct conn *c, uint64_t now_us)
         s->errors += st >= 400;
         hist_record(s->lat, e->rate ? corrected : total);
     }
-    bump_done(w);
+    bump(&w->done_atomic);
     if (e->cfg->on_sample) {
         struct lg_sample smp = {
             .start_unix_s = e->t0_wall + (double)(c->t_start_us - e->t0_us) / 1e6,
@@ -960,7 +960,7 @@ int lg_run(const struct lg_config *cfg, struct run_result *out, char *err, size_
         uint64_t done = 0;
         for (unsigned i = 0; i < nw; i++) {
             uint64_t d = atomic_load_explicit(&ws[i].done_atomic, memory_order_relaxed);
-            done += d;
+            done += d + atomic_load_explicit(&ws[i].fail_atomic, memory_order_relaxed);
             if (last_done && cfg->detail && cfg->detail->thread_rps && !atomic_load(&ws[i].finished) &&
                 now > last_sample) {
                 double rps = (double)(d - last_done[i]) * 1e6 / (double)(now - last_sample);

@@ -138,12 +138,14 @@ static int on_headers_complete(http_parser *hp)
 {
     struct lg_parse *p = hp->data;
     p->in_server = false;
+    /* 1 tells http_parser the response has no body whatever its headers say: true of
+     * interim (1xx), 204 and 304 responses and of any answer to HEAD (RFC 9112 6.3);
+     * http_parser itself would read a 304's Content-Length worth of body. */
     if (hp->status_code / 100 == 1)
-        return 0; /* interim: http_parser knows it has no body */
+        return 1;
     p->status = hp->status_code;
     p->headers_done = true;
-    /* 1 tells http_parser the response has no body whatever its headers say. */
-    return p->head ? 1 : 0;
+    return p->head || p->status == 204 || p->status == 304 ? 1 : 0;
 }
 
 static int on_body(http_parser *hp, const char *at, size_t len)

@@ -1,0 +1,468 @@
+/* tests/check_loadgen.c: unit tests of the load generator's wire layer (URL parsing, request
+ * building, the response parser fed whole and byte by byte) and of its argument helpers and
+ * wrk/ab number formats. Engine behaviour on real sockets: tests/it_loadgen.c. */
+#include <check.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "loadgen/lg_fmt.h"
+#include "loadgen/lg_int.h"
+
+/* Feeds a whole response; returns the parser's verdict for the first response. */
+static long feed_all(struct lg_parse *p, const char *s, bool head)
+{
+    lg_parse_init(p);
+    lg_parse_next(p, head);
+    return lg_parse_feed(p, s, strlen(s));
+}
+
+/* Feeds one byte at a time: every split point of the response must parse the same. */
+static bool feed_bytewise(struct lg_parse *p, const char *s, bool head)
+{
+    lg_parse_init(p);
+    lg_parse_next(p, head);
+    size_t n = strlen(s);
+    for (size_t i = 0; i < n && !p->done; i++)
+        if (lg_parse_feed(p, s + i, 1) != 1)
+            return false;
+    return true;
+}
+
+START_TEST(test_parse_content_length_body)
+{
+    struct lg_parse p;
+    memset(&p, 0, sizeof(p));
+    const char *r = "HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhello";
+    ck_assert_int_eq(feed_all(&p, r, false), (long)strlen(r));
+    ck_assert(p.done);
+    ck_assert_int_eq(p.status, 200);
+    ck_assert_uint_eq(p.body_bytes, 5);
+    ck_assert(p.keep_alive);
+    ck_assert(feed_bytewise(&p, r, false));
+    ck_assert(p.done);
+    ck_assert_uint_eq(p.body_bytes, 5);
+}
+END_TEST
+
+START_TEST(test_parse_incomplete_body_is_not_done)
+{
+    struct lg_parse p;
+    memset(&p, 0, sizeof(p));
+    const char *r = "HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nhello";
+    ck_assert_int_eq(feed_all(&p, r, false), (long)strlen(r));
+    ck_assert(!p.done);
+    ck_assert(p.headers_done);
+    ck_assert_int_eq(lg_parse_eof(&p), -1);
+}
+END_TEST
+
+START_TEST(test_parse_chunked_body_split_anywhere)
+{
+    struct lg_parse p;
+    memset(&p, 0, sizeof(p));
+    const char *r = "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
+                    "2\r\nhe\r\n3;ext=1\r\nllo\r\n0\r\nX-Trailer: 1\r\n\r\n";
+    ck_assert_int_eq(feed_all(&p, r, false), (long)strlen(r));
+    ck_assert(p.done);
+    ck_assert_uint_eq(p.body_bytes, 5);
+    ck_assert(feed_bytewise(&p, r, false));
+    ck_assert(p.done);
+    ck_assert_uint_eq(p.body_bytes, 5);
+    ck_assert(p.keep_alive);
+}
+END_TEST
+
+START_TEST(test_parse_body_delimited_by_close)
+{
+    struct lg_parse p;
+    memset(&p, 0, sizeof(p));
+    const char *r = "HTTP/1.1 200 OK\r\nServer: x\r\n\r\nhello world";
+    ck_assert_int_eq(feed_all(&p, r, false), (long)strlen(r));
+    ck_assert(!p.done);
+    ck_assert_int_eq(lg_parse_eof(&p), 0);
+    ck_assert(p.done);
+    ck_assert(!p.keep_alive);
+    ck_assert_uint_eq(p.body_bytes, 11);
+}
+END_TEST
+
+START_TEST(test_parse_skips_100_continue)
+{
+    struct lg_parse p;
+    memset(&p, 0, sizeof(p));
+    const char *r = "HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 103 Early Hints\r\nLink: x\r\n\r\n"
+                    "HTTP/1.1 201 Created\r\nContent-Length: 2\r\n\r\nok";
+    ck_assert_int_eq(feed_all(&p, r, false), (long)strlen(r));
+    ck_assert(p.done);
+    ck_assert_int_eq(p.status, 201);
+    ck_assert_uint_eq(p.body_bytes, 2);
+    ck_assert(feed_bytewise(&p, r, false));
+    ck_assert_int_eq(p.status, 201);
+}
+END_TEST
+
+START_TEST(test_parse_head_response_has_no_body)
+{
+    struct lg_parse p;
+    memset(&p, 0, sizeof(p));
+    const char *r = "HTTP/1.1 200 OK\r\nContent-Length: 5000\r\n\r\n";
+    ck_assert_int_eq(feed_all(&p, r, true), (long)strlen(r));
+    ck_assert(p.done);
+    ck_assert_uint_eq(p.body_bytes, 0);
+    /* The same bytes for a GET wait for 5000 body bytes. */
+    feed_all(&p, r, false);
+    ck_assert(!p.done);
+}
+END_TEST
+
+START_TEST(test_parse_204_and_304_have_no_body)
+{
+    struct lg_parse p;
+    memset(&p, 0, sizeof(p));
+    const char *r204 = "HTTP/1.1 204 No Content\r\n\r\n";
+    ck_assert_int_eq(feed_all(&p, r204, false), (long)strlen(r204));
+    ck_assert(p.done);
+    ck_assert_int_eq(p.status, 204);
+    const char *r304 = "HTTP/1.1 304 Not Modified\r\nContent-Length: 100\r\n\r\n";
+    ck_assert_int_eq(feed_all(&p, r304, false), (long)strlen(r304));
+    ck_assert(p.done);
+    ck_assert_int_eq(p.status, 304);
+    ck_assert_uint_eq(p.body_bytes, 0);
+    ck_assert(p.keep_alive);
+}
+END_TEST
+
+START_TEST(test_parse_connection_close_ends_keep_alive)
+{
+    struct lg_parse p;
+    memset(&p, 0, sizeof(p));
+    const char *r = "HTTP/1.1 200 OK\r\nConnection: close\r\nContent-Length: 1\r\n\r\nx";
+    feed_all(&p, r, false);
+    ck_assert(p.done);
+    ck_assert(!p.keep_alive);
+    const char *r10 = "HTTP/1.0 200 OK\r\nContent-Length: 1\r\n\r\nx";
+    feed_all(&p, r10, false);
+    ck_assert(p.done);
+    ck_assert(!p.keep_alive);
+    const char *r10ka = "HTTP/1.0 200 OK\r\nConnection: keep-alive\r\nContent-Length: 1\r\n\r\nx";
+    feed_all(&p, r10ka, false);
+    ck_assert(p.keep_alive);
+}
+END_TEST
+
+START_TEST(test_parse_stops_at_end_of_response)
+{
+    struct lg_parse p;
+    memset(&p, 0, sizeof(p));
+    const char *r = "HTTP/1.1 200 OK\r\nContent-Length: 1\r\n\r\nxHTTP/1.1 200 OK\r\n";
+    long used = feed_all(&p, r, false);
+    ck_assert(p.done);
+    ck_assert_int_eq(used, (long)strlen("HTTP/1.1 200 OK\r\nContent-Length: 1\r\n\r\nx"));
+}
+END_TEST
+
+START_TEST(test_parse_next_response_on_same_connection)
+{
+    struct lg_parse p;
+    memset(&p, 0, sizeof(p));
+    const char *r1 = "HTTP/1.1 200 OK\r\nContent-Length: 1\r\n\r\nx";
+    const char *r2 = "HTTP/1.1 404 Not Found\r\nContent-Length: 3\r\n\r\nabc";
+    feed_all(&p, r1, false);
+    ck_assert(p.done);
+    lg_parse_next(&p, false);
+    ck_assert(!p.done);
+    ck_assert_int_eq(lg_parse_feed(&p, r2, strlen(r2)), (long)strlen(r2));
+    ck_assert(p.done);
+    ck_assert_int_eq(p.status, 404);
+    ck_assert_uint_eq(p.body_bytes, 3);
+}
+END_TEST
+
+START_TEST(test_parse_rejects_garbage)
+{
+    struct lg_parse p;
+    memset(&p, 0, sizeof(p));
+    ck_assert_int_eq(feed_all(&p, "SMTP ready\r\n", false), -1);
+    ck_assert_int_eq(feed_all(&p, "HTTP/1.1 200 OK\r\nContent-Length: x\r\n\r\n", false), -1);
+}
+END_TEST
+
+START_TEST(test_parse_captures_server_header_when_wanted)
+{
+    struct lg_parse p;
+    memset(&p, 0, sizeof(p));
+    p.want_server = true;
+    const char *r = "HTTP/1.1 200 OK\r\nServer: nginx/1.22.1\r\nContent-Length: 0\r\n\r\n";
+    feed_all(&p, r, false);
+    ck_assert(p.done);
+    ck_assert_str_eq(p.server, "nginx/1.22.1");
+    ck_assert(!p.want_server);
+}
+END_TEST
+
+START_TEST(test_url_parse_defaults_and_ports)
+{
+    struct lg_url u;
+    char err[128];
+    ck_assert_int_eq(lg_url_parse("http://127.0.0.1:9000/api/health?x=1", &u, err, sizeof(err)), 0);
+    ck_assert_str_eq(u.host, "127.0.0.1");
+    ck_assert_uint_eq(u.port, 9000);
+    ck_assert_str_eq(u.path, "/api/health?x=1");
+    ck_assert_str_eq(u.hostport, "127.0.0.1:9000");
+    ck_assert_int_eq(lg_url_parse("http://example.com", &u, err, sizeof(err)), 0);
+    ck_assert_uint_eq(u.port, 80);
+    ck_assert_str_eq(u.path, "/");
+    ck_assert_str_eq(u.hostport, "example.com");
+    ck_assert_int_eq(lg_url_parse("https://example.com/x", &u, err, sizeof(err)), 0);
+    ck_assert(u.https);
+    ck_assert_uint_eq(u.port, 443);
+}
+END_TEST
+
+START_TEST(test_url_parse_rejects_bad_urls)
+{
+    struct lg_url u;
+    char err[128];
+    ck_assert_int_eq(lg_url_parse("ftp://x/", &u, err, sizeof(err)), -1);
+    ck_assert_ptr_nonnull(strstr(err, "invalid URL"));
+    ck_assert_int_eq(lg_url_parse("http://:80/", &u, err, sizeof(err)), -1);
+    ck_assert_int_eq(lg_url_parse("http://h:99999/", &u, err, sizeof(err)), -1);
+    ck_assert_int_eq(lg_url_parse("http://h:12x/", &u, err, sizeof(err)), -1);
+    ck_assert_int_eq(lg_url_parse("notaurl", &u, err, sizeof(err)), -1);
+}
+END_TEST
+
+START_TEST(test_request_build_default_and_replaced_headers)
+{
+    struct lg_url u;
+    char err[128], buf[1024];
+    lg_url_parse("http://h:8080/p", &u, err, sizeof(err));
+    struct lg_request rq = {.method = "GET"};
+    long n = lg_request_build(&u, &rq, true, false, buf, sizeof(buf));
+    ck_assert_int_gt(n, 0);
+    buf[n] = '\0';
+    ck_assert_str_eq(buf, "GET /p HTTP/1.1\r\nHost: h:8080\r\n\r\n");
+    n = lg_request_build(&u, &rq, false, false, buf, sizeof(buf));
+    buf[n] = '\0';
+    ck_assert_str_eq(buf, "GET /p HTTP/1.1\r\nHost: h:8080\r\nConnection: close\r\n\r\n");
+    const char *hdrs[] = {"host: other", "X-A: 1"};
+    struct lg_request rq2 = {.method = "POST", .headers = hdrs, .nheaders = 2, .body = "ab",
+                             .body_bytes = 2};
+    n = lg_request_build(&u, &rq2, true, true, buf, sizeof(buf));
+    buf[n] = '\0';
+    ck_assert_str_eq(buf, "POST /p HTTP/1.0\r\nConnection: Keep-Alive\r\nContent-Length: 2\r\n"
+                          "host: other\r\nX-A: 1\r\n\r\nab");
+    ck_assert_int_eq(lg_request_build(&u, &rq2, true, true, buf, 10), -1);
+}
+END_TEST
+
+START_TEST(test_si_and_time_arguments)
+{
+    uint64_t v;
+    ck_assert_int_eq(lg_parse_si("1k", &v), 0);
+    ck_assert_uint_eq(v, 1000);
+    ck_assert_int_eq(lg_parse_si("2M", &v), 0);
+    ck_assert_uint_eq(v, 2000000);
+    ck_assert_int_eq(lg_parse_si("1.5k", &v), 0);
+    ck_assert_uint_eq(v, 1500);
+    ck_assert_int_eq(lg_parse_si("12x", &v), -1);
+    ck_assert_int_eq(lg_parse_si("-1", &v), -1);
+    ck_assert_int_eq(lg_parse_si("", &v), -1);
+    ck_assert_int_eq(lg_parse_time_us("10s", 1000000, &v), 0);
+    ck_assert_uint_eq(v, 10000000);
+    ck_assert_int_eq(lg_parse_time_us("2m", 1000000, &v), 0);
+    ck_assert_uint_eq(v, 120000000);
+    ck_assert_int_eq(lg_parse_time_us("250ms", 1000000, &v), 0);
+    ck_assert_uint_eq(v, 250000);
+    ck_assert_int_eq(lg_parse_time_us("3", 1000000, &v), 0);
+    ck_assert_uint_eq(v, 3000000);
+    ck_assert_int_eq(lg_parse_time_us("3parsecs", 1000000, &v), -1);
+}
+END_TEST
+
+START_TEST(test_wrk_number_formats_match_wrk)
+{
+    char b[32];
+    lg_fmt_time_us(b, sizeof(b), 385.65);
+    ck_assert_str_eq(b, "385.65us");
+    lg_fmt_time_us(b, sizeof(b), 6010);
+    ck_assert_str_eq(b, "6.01ms");
+    lg_fmt_time_us(b, sizeof(b), 900);
+    ck_assert_str_eq(b, "0.90ms");
+    lg_fmt_time_us(b, sizeof(b), 1500000);
+    ck_assert_str_eq(b, "1.50s");
+    lg_fmt_time_us(b, sizeof(b), 120000000);
+    ck_assert_str_eq(b, "2.00m");
+    lg_fmt_time_s(b, sizeof(b), 10);
+    ck_assert_str_eq(b, "10s");
+    lg_fmt_time_s(b, sizeof(b), 60);
+    ck_assert_str_eq(b, "1m");
+    lg_fmt_binary(b, sizeof(b), 23.14 * 1024 * 1024);
+    ck_assert_str_eq(b, "23.14M");
+    lg_fmt_binary(b, sizeof(b), 500);
+    ck_assert_str_eq(b, "500.00");
+    lg_fmt_metric(b, sizeof(b), 74910);
+    ck_assert_str_eq(b, "74.91k");
+}
+END_TEST
+
+/* A run_result with known contents for the layout tests. */
+static void fake_run(struct run_result *r, struct lg_detail *d)
+{
+    memset(r, 0, sizeof(*r));
+    memset(d, 0, sizeof(*d));
+    r->latency = hist_new(HIST_SIG_BITS_DEFAULT, HIST_MAX_US_DEFAULT);
+    r->ttfb_us = hist_new(HIST_SIG_BITS_DEFAULT, HIST_MAX_US_DEFAULT);
+    d->thread_rps = hist_new(HIST_SIG_BITS_DEFAULT, HIST_MAX_US_DEFAULT);
+    d->connect_req_us = hist_new(HIST_SIG_BITS_DEFAULT, HIST_MAX_US_DEFAULT);
+    d->processing_us = hist_new(HIST_SIG_BITS_DEFAULT, HIST_MAX_US_DEFAULT);
+    for (int i = 0; i < 1000; i++) {
+        hist_record(r->latency, 300 + (uint64_t)i);
+        hist_record(r->ttfb_us, 250 + (uint64_t)i);
+        hist_record(d->connect_req_us, 0);
+        hist_record(d->processing_us, 300 + (uint64_t)i);
+    }
+    for (int i = 0; i < 20; i++)
+        hist_record(d->thread_rps, 70000 + (uint64_t)i * 100);
+    r->requests = 1000;
+    r->bytes_read = 163000;
+    r->html_bytes = 15000;
+    r->doc_bytes = 15;
+    r->duration_s = 2.0;
+    snprintf(r->server_software, sizeof(r->server_software), "nginx/1.22.1");
+    snprintf(r->engine, sizeof(r->engine), "epoll");
+    run_status_add(r, 200, 1000);
+}
+
+static char *capture_wrk(const struct run_result *r, const struct lg_detail *d,
+                         const struct lg_wrk_fmt *o)
+{
+    char *out = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&out, &len);
+    lg_fmt_wrk_report(f, r, d, o);
+    fclose(f);
+    return out;
+}
+
+START_TEST(test_wrk_report_lines_in_wrk_order)
+{
+    struct run_result r;
+    struct lg_detail d;
+    fake_run(&r, &d);
+    struct lg_wrk_fmt o = {.latency = true};
+    char *out = capture_wrk(&r, &d, &o);
+    const char *order[] = {"  Thread Stats   Avg      Stdev     Max   +/- Stdev\n",
+                           "    Latency   ", "    Req/Sec    ", "  Latency Distribution\n",
+                           "     50%  ", "     99%  ", "  1000 requests in 2.00s, 159.18KB read\n",
+                           "Requests/sec:    500.00\n", "Transfer/sec:     79.59KB\n"};
+    const char *at = out;
+    for (size_t i = 0; i < sizeof(order) / sizeof(order[0]); i++) {
+        const char *p = strstr(at, order[i]);
+        ck_assert_msg(p != NULL, "missing or out of order: '%s' in\n%s", order[i], out);
+        at = p + 1;
+    }
+    ck_assert_ptr_null(strstr(out, "Socket errors"));
+    free(out);
+    r.errors[RUN_ERR_TIMEOUT] = 3;
+    r.errors[RUN_ERR_STATUS] = 7;
+    out = capture_wrk(&r, &d, &o);
+    ck_assert_ptr_nonnull(strstr(out, "  Socket errors: connect 0, read 0, write 0, timeout 3\n"));
+    ck_assert_ptr_nonnull(strstr(out, "  Non-2xx or 3xx responses: 7\n"));
+    free(out);
+    run_result_free(&r);
+    lg_detail_free(&d);
+}
+END_TEST
+
+START_TEST(test_wrk2_percentile_block_for_constant_rate)
+{
+    struct run_result r;
+    struct lg_detail d;
+    fake_run(&r, &d);
+    r.rate_rps = 500;
+    r.latency_uncorrected = hist_new(HIST_SIG_BITS_DEFAULT, HIST_MAX_US_DEFAULT);
+    hist_record(r.latency_uncorrected, 100);
+    struct lg_wrk_fmt o = {.latency = true, .u_latency = true};
+    char *out = capture_wrk(&r, &d, &o);
+    ck_assert_ptr_nonnull(strstr(out, "  Latency Distribution (HdrHistogram - Recorded Latency)\n"));
+    ck_assert_ptr_nonnull(strstr(out, " 99.999%"));
+    ck_assert_ptr_nonnull(strstr(out, "  Detailed Percentile spectrum:\n"));
+    ck_assert_ptr_nonnull(strstr(out, "#[Mean    = "));
+    ck_assert_ptr_nonnull(strstr(out, "Uncorrected Latency (measured without taking delayed"));
+    ck_assert_ptr_nonnull(strstr(out, "     1.000000         1000\n"));
+    free(out);
+    run_result_free(&r);
+    lg_detail_free(&d);
+}
+END_TEST
+
+START_TEST(test_ab_report_counts_failures_like_ab)
+{
+    struct run_result r;
+    struct lg_detail d;
+    fake_run(&r, &d);
+    r.errors[RUN_ERR_CONNECT] = 1;
+    r.errors[RUN_ERR_READ] = 2;
+    r.length_errors = 3;
+    run_status_add(&r, 302, 5);
+    struct lg_ab_fmt o = {.host = "127.0.0.1", .port = 80, .path = "/", .concurrency = 10,
+                          .threads = 2, .keepalive = true, .confidence = true, .percentile = true};
+    char *out = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&out, &len);
+    lg_fmt_ab_report(f, &r, &d, &o);
+    fclose(f);
+    ck_assert_ptr_nonnull(strstr(out, "Complete requests:      1003\n"));
+    ck_assert_ptr_nonnull(strstr(out, "Failed requests:        6\n"
+                                      "   (Connect: 1, Receive: 2, Length: 3, Exceptions: 0)\n"));
+    ck_assert_ptr_nonnull(strstr(out, "Non-2xx responses:      5\n"));
+    ck_assert_ptr_nonnull(strstr(out, "Requests per second:    501.50 [#/sec] (mean)\n"));
+    ck_assert_ptr_nonnull(strstr(out, "Total:          0    1   0.3      1       1\n"));
+    ck_assert_ptr_nonnull(strstr(out, " 100%      1 (longest request)\n"));
+    free(out);
+    run_result_free(&r);
+    lg_detail_free(&d);
+}
+END_TEST
+
+static Suite *loadgen_suite(void)
+{
+    Suite *s = suite_create("loadgen");
+    TCase *tp = tcase_create("parse");
+    tcase_add_test(tp, test_parse_content_length_body);
+    tcase_add_test(tp, test_parse_incomplete_body_is_not_done);
+    tcase_add_test(tp, test_parse_chunked_body_split_anywhere);
+    tcase_add_test(tp, test_parse_body_delimited_by_close);
+    tcase_add_test(tp, test_parse_skips_100_continue);
+    tcase_add_test(tp, test_parse_head_response_has_no_body);
+    tcase_add_test(tp, test_parse_204_and_304_have_no_body);
+    tcase_add_test(tp, test_parse_connection_close_ends_keep_alive);
+    tcase_add_test(tp, test_parse_stops_at_end_of_response);
+    tcase_add_test(tp, test_parse_next_response_on_same_connection);
+    tcase_add_test(tp, test_parse_rejects_garbage);
+    tcase_add_test(tp, test_parse_captures_server_header_when_wanted);
+    suite_add_tcase(s, tp);
+    TCase *tw = tcase_create("wire");
+    tcase_add_test(tw, test_url_parse_defaults_and_ports);
+    tcase_add_test(tw, test_url_parse_rejects_bad_urls);
+    tcase_add_test(tw, test_request_build_default_and_replaced_headers);
+    tcase_add_test(tw, test_si_and_time_arguments);
+    suite_add_tcase(s, tw);
+    TCase *tf = tcase_create("format");
+    tcase_add_test(tf, test_wrk_number_formats_match_wrk);
+    tcase_add_test(tf, test_wrk_report_lines_in_wrk_order);
+    tcase_add_test(tf, test_wrk2_percentile_block_for_constant_rate);
+    tcase_add_test(tf, test_ab_report_counts_failures_like_ab);
+    suite_add_tcase(s, tf);
+    return s;
+}
+
+int main(void)
+{
+    SRunner *sr = srunner_create(loadgen_suite());
+    srunner_run_all(sr, CK_NORMAL);
+    int failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}

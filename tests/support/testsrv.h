@@ -1,0 +1,37 @@
+/* tests/support/testsrv.h: a small HTTP/1.1 test server for load-generator tests (libc/POSIX
+ * only). It runs one poll() thread on 127.0.0.1 with an ephemeral port and answers by path:
+ *   /fixed         200, Content-Length, body "hello"
+ *   /chunked       200, chunked body of 3 chunks ("hello" in total)
+ *   /close         200, no length, body "hello", then closes (body delimited by close)
+ *   /continue      "100 Continue", then 200 with body "hello"
+ *   /204           204 No Content;  /304: 304 with a Content-Length header and no body
+ *   /status/NNN    status NNN with body "hello"
+ *   /delay?ms=N    200 "hello" after N milliseconds
+ *   /reset         closes with a TCP reset without answering
+ *   /stall         never answers
+ * HEAD of any path gets the headers only. Every close_every-th response carries
+ * "Connection: close" and the server closes. testsrv_requests counts responses sent. */
+#ifndef TB_TESTS_TESTSRV_H
+#define TB_TESTS_TESTSRV_H
+
+#include <stdint.h>
+
+struct testsrv;
+
+struct testsrv_opts {
+    unsigned close_every; /* 0: keep connections open */
+};
+
+/* Starts the server thread; NULL on failure. opts may be NULL. */
+struct testsrv *testsrv_start(const struct testsrv_opts *opts);
+unsigned testsrv_port(const struct testsrv *s);
+/* Responses fully written so far (100 Continue not counted). Thread-safe. */
+uint64_t testsrv_requests(const struct testsrv *s);
+/* Connections accepted so far. Thread-safe. */
+uint64_t testsrv_accepts(const struct testsrv *s);
+/* From now on, answer nothing for stall_ms milliseconds (requests wait, then get answers). */
+void testsrv_stall(struct testsrv *s, unsigned stall_ms);
+/* Stops the thread, closes every socket, frees s. Accepts NULL. */
+void testsrv_stop(struct testsrv *s);
+
+#endif
