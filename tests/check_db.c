@@ -3,10 +3,12 @@
  * directory. */
 #include <check.h>
 #include <ftw.h>
+#include <signal.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "db/db.h"
@@ -426,6 +428,65 @@ START_TEST(test_db_default_path_follows_env_order)
 }
 END_TEST
 
+START_TEST(test_db_killed_writer_leaves_only_whole_runs)
+{
+    db_close(open_ok(dbpath));
+    int fds[2];
+    ck_assert_int_eq(pipe(fds), 0);
+    pid_t pid = fork();
+    ck_assert_int_ge(pid, 0);
+    if (pid == 0) {
+        /* The child saves runs as fast as it can until it is killed, most likely in the
+         * middle of a transaction. */
+        char err[512];
+        struct db *db = db_open(dbpath, err, sizeof(err));
+        struct run_result r;
+        fixture_run(&r, 60, 1000, 100);
+        for (int i = 0; db; i++) {
+            r.id = 0;
+            if (db_run_insert(db, &r) != 0)
+                _exit(1);
+            if (i == 2 && write(fds[1], "x", 1) != 1)
+                _exit(1);
+        }
+        _exit(1);
+    }
+    char c;
+    ck_assert_int_eq(read(fds[0], &c, 1), 1);
+    kill(pid, SIGKILL);
+    int st;
+    waitpid(pid, &st, 0);
+    ck_assert(WIFSIGNALED(st));
+    close(fds[0]);
+    close(fds[1]);
+
+    sqlite3 *s;
+    sqlite3_stmt *q;
+    ck_assert_int_eq(sqlite3_open(dbpath, &s), SQLITE_OK);
+    ck_assert_int_eq(sqlite3_prepare_v2(s, "PRAGMA integrity_check", -1, &q, NULL), SQLITE_OK);
+    ck_assert_int_eq(sqlite3_step(q), SQLITE_ROW);
+    ck_assert_str_eq((const char *)sqlite3_column_text(q, 0), "ok");
+    sqlite3_finalize(q);
+    sqlite3_close(s);
+
+    struct db *db = open_ok(dbpath);
+    struct db_run_summary *rows;
+    size_t n;
+    ck_assert_int_eq(db_run_list(db, NULL, &rows, &n), 0);
+    ck_assert_uint_ge(n, 3);
+    for (size_t i = 0; i < n; i++) {
+        struct run_result back;
+        ck_assert_int_eq(db_run_load(db, rows[i].id, &back), 0);
+        ck_assert_uint_eq(back.ntimeline, 60);
+        ck_assert_uint_eq(back.nstatus, 2);
+        ck_assert_uint_eq(hist_count(back.latency), 60000);
+        run_result_free(&back);
+    }
+    free(rows);
+    db_close(db);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("db");
@@ -446,6 +507,7 @@ int main(void)
     tcase_add_test(tc, test_db_failed_insert_saves_nothing);
     tcase_add_test(tc, test_db_load_and_delete_missing_run_return_1);
     tcase_add_test(tc, test_db_two_handles_write_the_same_file);
+    tcase_add_test(tc, test_db_killed_writer_leaves_only_whole_runs);
     tcase_add_test(tc, test_db_default_path_follows_env_order);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
