@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "loadgen/lg_int.h"
 #include "loadgen/loadgen.h"
 #include "loadgen/scenario.h"
 #include "reports/reports.h"
@@ -333,7 +334,14 @@ int lg_cmd_run(int argc, char **argv)
         else
             fprintf(stderr, "stage %zu/%zu: %s, %u connections\n", i + 1, sc.nstages, d,
                     cfg.connections);
-        if (lg_run(&cfg, &stages[i], err, sizeof(err)) != 0) {
+        /* A progress bar on stderr when it is a terminal (lg_int.h). */
+        struct lg_bar bar;
+        lg_bar_init(&bar, cfg.duration_us, 0);
+        cfg.progress = lg_bar_progress;
+        cfg.progress_arg = &bar;
+        int run_rc = lg_run(&cfg, &stages[i], err, sizeof(err));
+        lg_bar_clear(&bar);
+        if (run_rc != 0) {
             fprintf(stderr, "tierbench run: stage %zu: %s\n", i + 1, err);
             status = 1;
             goto done;

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "loadgen/lg_int.h"
 #include "reports/reports.h"
 
 #define MAX_THREADS 1024
@@ -496,6 +497,11 @@ static int parse_tree(const cJSON *root, const char *base_dir, struct lg_scenari
         (strncmp(v->valuestring, "http://", 7) && strncmp(v->valuestring, "https://", 8)) ||
         strlen(v->valuestring) >= sizeof(sc->target) || has_ctl(v->valuestring))
         return fail(err, errlen, "target: expected a URL like \"http://127.0.0.1:9000\"");
+    /* The engine's own URL parser, so a bad port or host fails here, before any stage runs. */
+    struct lg_url url;
+    char uerr[400];
+    if (lg_url_parse(v->valuestring, &url, uerr, sizeof(uerr)) != 0)
+        return fail(err, errlen, "target: %s", uerr);
     snprintf(sc->target, sizeof(sc->target), "%s", v->valuestring);
 
     v = cJSON_GetObjectItemCaseSensitive(root, "description");

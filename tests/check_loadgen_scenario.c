@@ -173,6 +173,8 @@ START_TEST(test_scenario_errors_name_the_json_path)
                  "target: missing; expected a URL like \"http://127.0.0.1:9000\"");
     expect_error("{\"target\": \"ftp://h\", \"stages\": []}",
                  "target: expected a URL like \"http://127.0.0.1:9000\"");
+    expect_error("{\"target\": \"http://h:99999\", \"stages\": []}",
+                 "target: invalid URL 'http://h:99999': bad port");
     expect_error("{\"target\": \"http://h\", \"threads\": 0, \"stages\": []}",
                  "threads: expected an integer from 1 to 1024");
     expect_error("{\"target\": \"http://h\", \"timeout\": \"soon\", \"stages\": []}",
