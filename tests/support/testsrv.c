@@ -25,7 +25,7 @@ struct ts_conn {
     int fd;
     size_t len;
     bool stalled;        /* /stall: never answer */
-    uint64_t due_ms;     /* /delay: answer at this time; 0: not waiting */
+    uint64_t due_us;     /* /delay: answer at this time; 0: not waiting */
     char buf[TS_BUF];
 };
 
@@ -37,17 +37,17 @@ struct testsrv {
     atomic_bool stop;
     _Atomic uint64_t requests;
     _Atomic uint64_t accepts;
-    _Atomic uint64_t stall_until_ms;
+    _Atomic uint64_t stall_until_us;
     uint64_t responses; /* for close_every */
     struct ts_conn *conns;
     struct pollfd *pfds;
 };
 
-static uint64_t now_ms(void)
+static uint64_t now_us(void)
 {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+    return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
 }
 
 static void conn_drop(struct ts_conn *c, bool reset)
@@ -62,7 +62,7 @@ static void conn_drop(struct ts_conn *c, bool reset)
     c->fd = -1;
     c->len = 0;
     c->stalled = false;
-    c->due_ms = 0;
+    c->due_us = 0;
 }
 
 static void put(int fd, const char *s, size_t n)
@@ -134,12 +134,12 @@ static bool answer(struct testsrv *s, struct ts_conn *c, size_t hl)
         c->stalled = true;
         return true;
     }
-    if (!strncmp(path, "/delay", 6) && c->due_ms == 0) {
+    if (!strncmp(path, "/delay", 6) && c->due_us == 0) {
         const char *q = strstr(path, "ms=");
-        c->due_ms = now_ms() + (q ? strtoull(q + 3, NULL, 10) : 0) + 1;
+        c->due_us = now_us() + (q ? strtoull(q + 3, NULL, 10) : 0) * 1000u + 1;
         return true;
     }
-    c->due_ms = 0;
+    c->due_us = 0;
     s->responses++;
     if (s->close_every && s->responses % s->close_every == 0)
         close_after = true;
@@ -187,10 +187,10 @@ static bool answer(struct testsrv *s, struct ts_conn *c, size_t hl)
 /* Answers every complete request in c->buf (unless stalled). */
 static void serve(struct testsrv *s, struct ts_conn *c, uint64_t now)
 {
-    if (now < atomic_load(&s->stall_until_ms))
+    if (now < atomic_load(&s->stall_until_us))
         return;
     while (c->fd >= 0 && !c->stalled) {
-        if (c->due_ms && now < c->due_ms)
+        if (c->due_us && now < c->due_us)
             return;
         size_t hl = head_len(c->buf, c->len);
         if (!hl)
@@ -203,7 +203,7 @@ static void serve(struct testsrv *s, struct ts_conn *c, uint64_t now)
             return;
         if (!answer(s, c, hl))
             return;
-        if (c->due_ms || c->stalled)
+        if (c->due_us || c->stalled)
             return;
         memmove(c->buf, c->buf + hl + body, c->len - hl - body);
         c->len -= hl + body;
@@ -223,7 +223,16 @@ static void *ts_main(void *arg)
             idx[n - 1] = i;
             s->pfds[n++] = (struct pollfd){.fd = s->conns[i].fd, .events = POLLIN};
         }
-        poll(s->pfds, n, 2);
+        /* Wake at the next delayed answer (or the end of a stall), at most 2 ms away. */
+        uint64_t now = now_us(), wake = now + 2000;
+        uint64_t stall = atomic_load(&s->stall_until_us);
+        if (stall > now && stall < wake)
+            wake = stall;
+        for (unsigned i = 0; i < TS_MAX_CONNS; i++)
+            if (s->conns[i].fd >= 0 && s->conns[i].due_us && s->conns[i].due_us < wake)
+                wake = s->conns[i].due_us > now ? s->conns[i].due_us : now;
+        struct timespec to = {.tv_sec = 0, .tv_nsec = (long)(wake - now) * 1000};
+        ppoll(s->pfds, n, &to, NULL);
         if (s->pfds[0].revents & POLLIN) {
             for (;;) {
                 int fd = accept4(s->lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
@@ -259,7 +268,7 @@ static void *ts_main(void *arg)
             if (r > 0)
                 c->len += (size_t)r;
         }
-        uint64_t now = now_ms();
+        now = now_us();
         for (unsigned i = 0; i < TS_MAX_CONNS; i++)
             if (s->conns[i].fd >= 0)
                 serve(s, &s->conns[i], now);
@@ -316,7 +325,7 @@ uint64_t testsrv_accepts(const struct testsrv *s)
 
 void testsrv_stall(struct testsrv *s, unsigned stall_ms)
 {
-    atomic_store(&s->stall_until_ms, now_ms() + stall_ms);
+    atomic_store(&s->stall_until_us, now_us() + (uint64_t)stall_ms * 1000u);
 }
 
 void testsrv_stop(struct testsrv *s)
