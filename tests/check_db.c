@@ -487,6 +487,44 @@ START_TEST(test_db_killed_writer_leaves_only_whole_runs)
 }
 END_TEST
 
+START_TEST(test_db_corrupt_file_gives_one_line_errors)
+{
+    struct db *db = open_ok(dbpath);
+    for (int i = 0; i < 10; i++) {
+        struct run_result r;
+        fixture_run(&r, 60, 100, 100);
+        ck_assert_int_eq(db_run_insert(db, &r), 0);
+        run_result_free(&r);
+    }
+    db_close(db);
+    /* Overwrite every third page after the header page with garbage. */
+    FILE *f = fopen(dbpath, "r+");
+    ck_assert_ptr_nonnull(f);
+    fseek(f, 0, SEEK_END);
+    long size = ftell(f);
+    for (long off = 4096; off < size; off += 3 * 4096) {
+        fseek(f, off, SEEK_SET);
+        for (int i = 0; i < 4096; i++)
+            fputc((i * 7) & 0xff, f);
+    }
+    fclose(f);
+
+    char err[512] = "";
+    db = db_open(dbpath, err, sizeof(err));
+    const char *msg = err;
+    if (db) {
+        struct db_run_summary *rows;
+        size_t n;
+        ck_assert_int_eq(db_run_list(db, NULL, &rows, &n), -1);
+        msg = db_errmsg(db);
+    }
+    ck_assert_msg(strstr(msg, dbpath) == msg, "%s", msg);
+    ck_assert_msg(strstr(msg, "malformed") != NULL, "%s", msg);
+    ck_assert_ptr_null(strchr(msg, '\n'));
+    db_close(db);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("db");
@@ -508,6 +546,7 @@ int main(void)
     tcase_add_test(tc, test_db_load_and_delete_missing_run_return_1);
     tcase_add_test(tc, test_db_two_handles_write_the_same_file);
     tcase_add_test(tc, test_db_killed_writer_leaves_only_whole_runs);
+    tcase_add_test(tc, test_db_corrupt_file_gives_one_line_errors);
     tcase_add_test(tc, test_db_default_path_follows_env_order);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
