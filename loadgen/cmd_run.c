@@ -35,6 +35,7 @@ static void usage(FILE *out)
             "  --db FILE       result store (default $TIERBENCH_DB, else\n"
             "                  $XDG_DATA_HOME/tierbench/results.db)\n"
             "  --no-save       do not store the run\n"
+            "  --target URL    run against URL instead of the scenario's target\n"
             "  --json FILE     also write the result as JSON (- for stdout; the summary then\n"
             "                  goes to stderr)\n"
             "  --label TEXT    tag the run (e.g. cache-on)\n"
@@ -50,13 +51,14 @@ struct run_opts {
     const char *label;
     const char *tier;
     const char *scenario;
+    const char *target; /* --target: overrides the scenario's */
     bool dry_run;
 };
 
 /* Returns 0, 1 after --help, or -1 on a usage error (already printed). */
 static int parse_args(int argc, char **argv, struct run_opts *o)
 {
-    static const char *const with_value[] = {"--db", "--json", "--label", "--tier"};
+    static const char *const with_value[] = {"--db", "--json", "--label", "--tier", "--target"};
     memset(o, 0, sizeof(*o));
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
@@ -72,7 +74,8 @@ static int parse_args(int argc, char **argv, struct run_opts *o)
             o->dry_run = true;
             continue;
         }
-        const char **slots[] = {&o->save.db_path, &o->save.json_path, &o->label, &o->tier};
+        const char **slots[] = {&o->save.db_path, &o->save.json_path, &o->label, &o->tier,
+                                &o->target};
         bool taken = false;
         for (size_t k = 0; k < sizeof(with_value) / sizeof(with_value[0]) && !taken; k++) {
             size_t n = strlen(with_value[k]);
@@ -295,6 +298,11 @@ int lg_cmd_run(int argc, char **argv)
     char err[1024] = "";
     if (lg_scenario_load(o.scenario, &sc, err, sizeof(err)) != 0) {
         fprintf(stderr, "tierbench run: %s\n", err);
+        return 2;
+    }
+    if (o.target && lg_scenario_set_target(&sc, o.target, err, sizeof(err)) != 0) {
+        fprintf(stderr, "tierbench run: %s\n", err);
+        lg_scenario_free(&sc);
         return 2;
     }
     if (o.dry_run) {

@@ -678,6 +678,28 @@ void lg_scenario_free(struct lg_scenario *sc)
     memset(sc, 0, sizeof(*sc));
 }
 
+int lg_scenario_set_target(struct lg_scenario *sc, const char *url, char *err, size_t errlen)
+{
+    struct lg_url parsed;
+    char uerr[400];
+    if (strlen(url) >= sizeof(sc->target) || has_ctl(url))
+        return fail(err, errlen, "--target: expected a URL like \"http://127.0.0.1:9000\"");
+    if (lg_url_parse(url, &parsed, uerr, sizeof(uerr)) != 0)
+        return fail(err, errlen, "--target: %s", uerr);
+    cJSON *tree = sc->config_json ? cJSON_Parse(sc->config_json) : cJSON_CreateObject();
+    if (!tree)
+        return fail(err, errlen, "out of memory");
+    cJSON_DeleteItemFromObjectCaseSensitive(tree, "target");
+    char *text = cJSON_AddStringToObject(tree, "target", url) ? cJSON_PrintUnformatted(tree) : NULL;
+    cJSON_Delete(tree);
+    if (!text)
+        return fail(err, errlen, "out of memory");
+    cJSON_free(sc->config_json);
+    sc->config_json = text;
+    snprintf(sc->target, sizeof(sc->target), "%s", url);
+    return 0;
+}
+
 void lg_scenario_stage_config(const struct lg_scenario *sc, size_t i, struct lg_config *cfg)
 {
     const struct lg_stage *st = &sc->stages[i];

@@ -72,6 +72,10 @@ int lg_scenario_load(const char *path, struct lg_scenario *out, char *err, size_
 /* Frees everything the scenario owns and zeroes it; accepts NULL. */
 void lg_scenario_free(struct lg_scenario *sc);
 
+/* Replaces the scenario's target (tierbench run --target), in config_json too. Returns 0, or -1
+ * with a reason in err when url is not a valid target. */
+int lg_scenario_set_target(struct lg_scenario *sc, const char *url, char *err, size_t errlen);
+
 /* The lg_run configuration of stage i (0-based); cfg points into sc, which must outlive it. */
 void lg_scenario_stage_config(const struct lg_scenario *sc, size_t i, struct lg_config *cfg);
 

@@ -466,6 +466,27 @@ START_TEST(test_finish_saves_and_writes_json_with_the_id)
 }
 END_TEST
 
+START_TEST(test_scenario_set_target_overrides_url_and_config)
+{
+    struct lg_scenario sc;
+    char err[512] = "";
+    ck_assert_int_eq(lg_scenario_parse("{\"target\": \"http://127.0.0.1:9000\","
+                                       " \"stages\": [{\"duration\": \"1s\", \"connections\": 1}]}",
+                                       NULL, &sc, err, sizeof(err)),
+                     0);
+    ck_assert_int_eq(lg_scenario_set_target(&sc, "http://127.0.0.1:8080/x", err, sizeof(err)), 0);
+    ck_assert_str_eq(sc.target, "http://127.0.0.1:8080/x");
+    cJSON *cfg = cJSON_Parse(sc.config_json);
+    ck_assert_str_eq(cJSON_GetObjectItem(cfg, "target")->valuestring, "http://127.0.0.1:8080/x");
+    ck_assert_ptr_nonnull(cJSON_GetObjectItem(cfg, "stages"));
+    cJSON_Delete(cfg);
+    ck_assert_int_eq(lg_scenario_set_target(&sc, "http://h:0", err, sizeof(err)), -1);
+    ck_assert_str_eq(err, "--target: invalid URL 'http://h:0': bad port");
+    ck_assert_str_eq(sc.target, "http://127.0.0.1:8080/x");
+    lg_scenario_free(&sc);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("loadgen_scenario");
@@ -477,6 +498,7 @@ int main(void)
     tcase_add_test(tc, test_scenario_errors_name_the_json_path);
     tcase_add_test(tc, test_scenario_request_and_threshold_errors);
     tcase_add_test(tc, test_scenario_load_reads_body_file_next_to_it);
+    tcase_add_test(tc, test_scenario_set_target_overrides_url_and_config);
     tcase_add_test(tc, test_duration_parse_accepts_units_and_refuses_bare_numbers);
     tcase_add_test(tc, test_thresholds_evaluate_every_metric);
     tcase_add_test(tc, test_threshold_parse_refuses_garbage);

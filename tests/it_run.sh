@@ -48,6 +48,13 @@ for f in "$ROOT"/examples/*.json; do
 	expect_in "$T/out" "Dry run: the scenario is valid" "dry run of $f"
 done
 
+"$TB" run --dry-run --target http://127.0.0.1:1234/x "$ROOT/examples/health.json" >"$T/out" 2>"$T/err"
+expect_rc 0 $? "--target"
+expect_in "$T/out" "target      http://127.0.0.1:1234/x" "--target"
+"$TB" run --dry-run --target ftp://x "$ROOT/examples/health.json" >"$T/out" 2>"$T/err"
+expect_rc 2 $? "bad --target"
+expect_in "$T/err" "--target: invalid URL" "bad --target"
+
 cat >"$T/bad.json" <<'EOF'
 {"target": "http://127.0.0.1:9", "stages": [
   {"duration": "1s", "connections": 1},
