@@ -3,12 +3,14 @@
  * connection counting, and the docroot search. Read next: routes.c, static.c, stats.c, admin.c. */
 #include "server/server_int.h"
 
+#include <arpa/inet.h>
 #include <civetweb.h>
 #include <errno.h>
 #include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -302,6 +304,44 @@ fail:
     return -1;
 }
 
+struct poker {
+    const char *addr;
+    int port;
+    atomic_bool done;
+};
+
+/* CivetWeb's accept loop polls its listening socket with a 2 s timeout and checks the stop flag
+ * only when poll returns, so mg_stop alone takes up to 2 s per context. While mg_stop waits,
+ * connect to the port every 10 ms so the loop wakes and sees the flag at once. */
+static void *poke_main(void *arg)
+{
+    struct poker *pk = arg;
+    struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)pk->port)};
+    if (inet_pton(AF_INET, pk->addr, &a.sin_addr) != 1 || a.sin_addr.s_addr == INADDR_ANY)
+        a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    while (!atomic_load(&pk->done)) {
+        int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        if (fd >= 0) {
+            connect(fd, (struct sockaddr *)&a, sizeof(a));
+            close(fd);
+        }
+        clock_sleep_us(10000);
+    }
+    return NULL;
+}
+
+static void stop_ctx(struct mg_context *ctx, const char *addr, int port)
+{
+    struct poker pk = {.addr = addr, .port = port};
+    pthread_t th;
+    atomic_init(&pk.done, false);
+    bool poking = port > 0 && pthread_create(&th, NULL, poke_main, &pk) == 0;
+    mg_stop(ctx);
+    atomic_store(&pk.done, true);
+    if (poking)
+        pthread_join(th, NULL);
+}
+
 void srv_stop(struct srv *s)
 {
     if (!s)
@@ -314,9 +354,9 @@ void srv_stop(struct srv *s)
         pthread_join(s->collector, NULL);
     }
     if (s->admin_ctx)
-        mg_stop(s->admin_ctx);
+        stop_ctx(s->admin_ctx, s->cfg.admin_bind_addr, s->admin_port);
     if (s->ctx)
-        mg_stop(s->ctx); /* joins the workers: in-flight requests finish first */
+        stop_ctx(s->ctx, s->cfg.bind_addr, s->port); /* joins workers after in-flight requests */
     srv_stats_rec_free(s->stats);
     srv_cache_free(s->cache);
     pthread_mutex_destroy(&s->cache_lock);
