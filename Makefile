@@ -83,9 +83,10 @@ $(foreach p,$(PARTS),$(foreach t,$(TESTS_$(p)),$(eval $(t): $(t).o $(OBJ_$(p)) \
 $(BUILD)/tests/it_%: $(BUILD)/tests/it_%.o $(ALL_OBJ) $(SUPPORT_OBJ)
 	$(CC) $(LDFLAGS) -o $@ $^ $(ALL_LIBS) $(LIBS_common) $(CHECK_LIBS)
 
+# The server alone until the console lands; then `console` (server in-process + dashboard).
 run: deps
 	@$(MAKE) --no-print-directory all
-	$(BIN) console
+	$(BIN) serve
 
 test: deps
 	@$(MAKE) --no-print-directory all $(CHECKS) $(ITS_C)
