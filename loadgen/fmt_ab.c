@@ -97,7 +97,8 @@ void lg_fmt_ab_report(FILE *f, const struct run_result *r, const struct lg_detai
         fprintf(f, "Keep-Alive requests:    %llu\n",
                 (unsigned long long)(d ? d->keepalive_responses : 0));
     fprintf(f, "Total transferred:      %llu bytes\n", (unsigned long long)r->bytes_read);
-    uint64_t posted = d ? d->body_bytes_sent : 0;
+    /* ab's "Total body sent" is every byte it wrote (request lines and headers too). */
+    uint64_t posted = r->bytes_written;
     if (o->send_body)
         fprintf(f, "Total body sent:        %llu\n", (unsigned long long)posted);
     fprintf(f, "HTML transferred:       %llu bytes\n", (unsigned long long)r->html_bytes);
