@@ -42,7 +42,7 @@ struct lg_detail {
     /* Errors by class and errno; errno 0 means not from a system call (EOF, timeout, parse). */
     uint64_t errno_counts[RUN_ERR__COUNT][LG_ERRNO_MAX];
     struct hist *connect_req_us;  /* per request: connect time, 0 on a reused connection */
-    struct hist *processing_us;   /* per request: total minus connect */
+    struct hist *processing_us;   /* per request: total minus connect (both: lg_config.ab_times) */
     struct hist *thread_rps;      /* per-thread responses/s sampled every 100 ms (wrk Req/Sec) */
     uint64_t keepalive_responses; /* responses that left the connection open */
     uint64_t connections_opened;
@@ -67,6 +67,7 @@ struct lg_config {
     lg_progress_fn *progress;
     void *progress_arg;
     struct lg_detail *detail;           /* optional out: filled when non-NULL */
+    bool ab_times;                      /* with detail: also per-request connect/processing */
     lg_sample_fn *on_sample;            /* optional per-request callback (slows the run) */
     void *on_sample_arg;
 };
