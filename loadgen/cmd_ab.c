@@ -492,6 +492,7 @@ int lg_cmd_ab(int argc, char **argv)
         .progress = ab_progress,
         .progress_arg = &prog,
         .detail = &detail,
+        .ab_times = true,
         .on_sample = gp.f ? gnuplot_sample : NULL,
         .on_sample_arg = &gp,
     };

@@ -910,7 +910,7 @@ int lg_run(const struct lg_config *cfg, struct run_result *out, char *err, size_
     e.rate = cfg->rate_rps > 0;
     if (e.rate)
         e.interval_ns = 1e9 * cfg->connections / cfg->rate_rps;
-    e.detail = cfg->detail != NULL;
+    e.detail = cfg->detail != NULL && cfg->ab_times;
     ws = calloc(nw, sizeof(*ws));
     if (!ws) {
         snprintf(err, errlen, "out of memory");
