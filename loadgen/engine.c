@@ -859,14 +859,17 @@ static void merge_results(struct engine *e, struct worker *ws, unsigned nw, stru
                 rs->second = s;
                 hist_reset(h);
                 for (unsigned i = 0; i < nw; i++) {
-                    if (s >= ws[i].nsecs)
-                        continue;
-                    const struct sec *ws_s = &ws[i].secs[s];
-                    rs->requests += ws_s->requests;
-                    rs->errors += ws_s->errors;
-                    rs->bytes += ws_s->bytes;
-                    if (ws_s->lat)
-                        hist_merge(h, ws_s->lat);
+                    /* Responses that landed just past the end (the deadline check runs
+                     * once per loop) are folded into the last second. */
+                    size_t last = s + 1 == nsecs ? ws[i].nsecs : s + 1;
+                    for (size_t k = s; k < last && k < ws[i].nsecs; k++) {
+                        const struct sec *ws_s = &ws[i].secs[k];
+                        rs->requests += ws_s->requests;
+                        rs->errors += ws_s->errors;
+                        rs->bytes += ws_s->bytes;
+                        if (ws_s->lat)
+                            hist_merge(h, ws_s->lat);
+                    }
                 }
                 rs->p50_us = hist_percentile(h, 50);
                 rs->p99_us = hist_percentile(h, 99);
