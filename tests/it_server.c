@@ -562,9 +562,9 @@ START_TEST(test_binary_serves_and_exits_0_on_sigterm)
         _exit(127);
     }
     close(out[1]);
-    char line[512] = "";
+    char line[1024] = "";
     size_t len = 0;
-    while (!strchr(line, '\n') && len < sizeof(line) - 1) {
+    while (!strstr(line, "admin API") && len < sizeof(line) - 1) {
         ssize_t n = read(out[0], line + len, sizeof(line) - 1 - len);
         ck_assert_int_gt(n, 0);
         len += (size_t)n;
@@ -577,10 +577,20 @@ START_TEST(test_binary_serves_and_exits_0_on_sigterm)
     struct resp r;
     /* A request in flight when SIGTERM arrives still gets its answer. */
     int fd = conn_open(bin_port);
-    const char *req = "GET /api/delay?ms=300 HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n";
+    const char *req = "GET /api/delay?ms=2000 HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n";
     send_all(fd, req, strlen(req));
-    struct timespec ts = {.tv_sec = 0, .tv_nsec = 100 * 1000000L};
-    nanosleep(&ts, NULL);
+    /* Wait until a worker is inside the request (admin stats say so), then signal. */
+    const char *ap = strstr(line, "admin API on http://127.0.0.1:");
+    ck_assert_ptr_nonnull(ap);
+    int bin_admin = (int)strtol(ap + strlen("admin API on http://127.0.0.1:"), NULL, 10);
+    for (int i = 0; i < 300; i++) {
+        get(bin_admin, "/api/stats?timeline=0", &r);
+        if (strstr(r.body, "\"busy\":1"))
+            break;
+        struct timespec ts = {.tv_sec = 0, .tv_nsec = 10 * 1000000L};
+        nanosleep(&ts, NULL);
+    }
+    ck_assert_ptr_nonnull(strstr(r.body, "\"busy\":1"));
     kill(pid, SIGTERM);
     read_resp(fd, &r, false);
     ck_assert(r.status == 200 || r.status == 503);
