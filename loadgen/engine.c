@@ -397,11 +397,13 @@ static void start_request(struct worker *w, struct conn *c, uint64_t now_us)
     do_write(w, c);
 }
 
+/* send/recv rather than write/read: on sockets they skip the file-position lock that
+ * read/write take (fdget_pos showed at 2% of a profiled run). */
 static void do_write(struct worker *w, struct conn *c)
 {
     const struct kind *k = &w->e->kinds[c->kind];
     while (c->written < k->len) {
-        ssize_t n = write(c->fd, k->buf + c->written, k->len - c->written);
+        ssize_t n = send(c->fd, k->buf + c->written, k->len - c->written, MSG_NOSIGNAL);
         if (n < 0) {
             if (errno == EAGAIN || errno == EWOULDBLOCK) {
                 set_epollout(w, c, true);
@@ -512,7 +514,7 @@ static bool retry_stale(struct worker *w, struct conn *c)
 static void do_read(struct worker *w, struct conn *c)
 {
     for (;;) {
-        ssize_t n = read(c->fd, w->rbuf, RBUF_BYTES);
+        ssize_t n = recv(c->fd, w->rbuf, RBUF_BYTES, 0);
         if (n > 0) {
             uint64_t now = clock_now_us();
             w->bytes_read += (uint64_t)n;
