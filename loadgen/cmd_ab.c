@@ -453,6 +453,8 @@ int lg_cmd_ab(int argc, char **argv)
     unsigned threads = o.threads ? (unsigned)o.threads : (unsigned)(ncpu > 0 ? ncpu : 1);
     if (threads > o.concurrency)
         threads = (unsigned)o.concurrency;
+    if (url.https)
+        threads = 1; /* the curl engine runs on one thread */
 
     if (o.csv_path && !(csv = fopen(o.csv_path, "w"))) {
         fprintf(stderr, "tierbench ab: Cannot open CSV output file %s\n", o.csv_path);

@@ -252,8 +252,13 @@ int lg_cmd_wrk(int argc, char **argv)
     }
     lg_bar_clear(&bar);
     struct lg_wrk_fmt fo = {.latency = o.latency, .u_latency = o.u_latency, .verbose = o.verbose};
+    /* https runs on the slower libcurl engine; say so, since its figures are not the
+     * epoll engine's. */
+    if (strcmp(r.engine, "epoll") != 0)
+        printf("  Engine: %s (https), %u thread%s\n", r.engine, r.threads,
+               r.threads == 1 ? "" : "s");
     lg_fmt_wrk_report(stdout, &r, &detail, &fo);
-    if (o.verbose)
+    if (o.verbose && !strcmp(r.engine, "epoll"))
         printf("  Engine: %s, %u threads\n", r.engine, r.threads);
     fflush(stdout);
     snprintf(r.tool, sizeof(r.tool), "wrk");

@@ -194,7 +194,9 @@ int lg_run_curl(const struct lg_config *cfg, const struct lg_url *url, struct ru
     if (cfg->detail) {
         cfg->detail->connect_req_us = hist_new(HIST_SIG_BITS_DEFAULT, HIST_MAX_US_DEFAULT);
         cfg->detail->processing_us = hist_new(HIST_SIG_BITS_DEFAULT, HIST_MAX_US_DEFAULT);
-        if (!cfg->detail->connect_req_us || !cfg->detail->processing_us)
+        cfg->detail->thread_rps = hist_new(HIST_SIG_BITS_DEFAULT, HIST_MAX_US_DEFAULT);
+        if (!cfg->detail->connect_req_us || !cfg->detail->processing_us ||
+            !cfg->detail->thread_rps)
             goto nomem;
     }
     conns = calloc(n, sizeof(*conns));
@@ -215,6 +217,7 @@ int lg_run_curl(const struct lg_config *cfg, const struct lg_url *url, struct ru
     out->start_unix_s = clock_wall_unix_s();
     uint64_t deadline = dur ? t0 + dur : 0;
     uint64_t next_progress = t0 + 100000, done = 0;
+    uint64_t last_sample_us = t0, last_requests = 0;
     for (unsigned i = 0; i < n && budget; i++, budget--) {
         curl_multi_add_handle(multi, conns[i].easy);
         conns[i].busy = true;
@@ -248,8 +251,16 @@ int lg_run_curl(const struct lg_config *cfg, const struct lg_url *url, struct ru
                 running++;
             }
         }
-        if (cfg->progress && now >= next_progress) {
-            cfg->progress(cfg->progress_arg, done, now - t0);
+        if (now >= next_progress) {
+            /* One thread: its rate every 100 ms is what wrk's Req/Sec line summarizes. */
+            if (cfg->detail && cfg->detail->thread_rps && now > last_sample_us)
+                hist_record(cfg->detail->thread_rps,
+                            (uint64_t)((double)(out->requests - last_requests) * 1e6 /
+                                       (double)(now - last_sample_us)));
+            last_sample_us = now;
+            last_requests = out->requests;
+            if (cfg->progress)
+                cfg->progress(cfg->progress_arg, done, now - t0);
             next_progress = now + 100000;
         }
         if (running > 0)
