@@ -35,7 +35,7 @@ void srv_stats_snapshot(struct srv *s, struct srv_stats *out)
     uint64_t now_us = clock_now_us();
     out->uptime_s = (double)(now_us - s->started_us) / 1e6;
     out->started_unix_s = s->started_unix_s;
-    out->stats_enabled = s->stats != NULL;
+    out->stats_enabled = s->cfg.stats_enabled;
     out->threads_total = s->cfg.threads;
     out->connections_open = atomic_load(&s->conns_open);
     out->connections_total = atomic_load(&s->conns_total);
@@ -49,7 +49,7 @@ void srv_stats_snapshot(struct srv *s, struct srv_stats *out)
     process_usage(out);
     for (int w = 0; w < SRV_WINDOWS; w++)
         out->windows[w].seconds = srv_window_seconds[w];
-    if (s->stats)
+    if (s->cfg.stats_enabled)
         srv_stats_fill(s->stats, now_us, out);
 }
 

@@ -74,6 +74,8 @@ void srv_stats_record(struct srv_stats_thread *t, enum srv_route route, int stat
                       uint64_t now_us);
 /* Marks the thread as inside a request (true) or idle (false). */
 void srv_stats_busy(struct srv_stats_thread *t, bool busy);
+/* Threads inside a request right now. */
+unsigned srv_stats_busy_count(struct srv_stats_rec *r);
 /* Moves finished seconds from the thread rings into the history (srv.c calls it twice a
  * second so nothing ages out of a ring unseen). */
 void srv_stats_collect(struct srv_stats_rec *r, uint64_t now_us);
@@ -101,7 +103,7 @@ struct srv {
     int port, admin_port;
     uint64_t started_us;
     double started_unix_s;
-    struct srv_stats_rec *stats; /* NULL when cfg.stats_enabled is false */
+    struct srv_stats_rec *stats; /* thread blocks; only busy flags when stats are off */
     struct srv_cache *cache;     /* NULL when the cache is off */
     pthread_mutex_t cache_lock;
     atomic_uint_fast64_t cache_hits, cache_misses;

@@ -76,6 +76,9 @@ int srv_docroot_default(char *out, size_t outlen)
     return is_dir(out) ? 0 : -1;
 }
 
+/* Longest srv_stop waits for requests in flight before closing connections. */
+#define STOP_GRACE_US 5000000
+
 /* ---- CivetWeb callbacks -------------------------------------------------------------------- */
 
 /* Every request is answered here, so CivetWeb never reaches its own URI interpretation, handler
@@ -85,12 +88,12 @@ static int on_begin_request(struct mg_connection *c)
 {
     const struct mg_request_info *ri = mg_get_request_info(c);
     struct srv *s = ri->user_data;
-    struct srv_stats_thread *t = s->stats ? mg_get_thread_pointer(c) : NULL;
-    uint64_t start_us = 0;
-    if (t) {
-        start_us = clock_now_us();
+    /* With --no-stats the thread block only carries the busy flag that srv_stop waits on. */
+    struct srv_stats_thread *t = mg_get_thread_pointer(c);
+    bool record = t && s->cfg.stats_enabled;
+    uint64_t start_us = record ? clock_now_us() : 0;
+    if (t)
         srv_stats_busy(t, true);
-    }
     struct srv_reply rep = {.status = 500};
     enum srv_route route = srv_route_find(ri->local_uri);
     if (!srv_route_allows(route, ri->request_method)) {
@@ -102,12 +105,13 @@ static int on_begin_request(struct mg_connection *c)
     } else {
         srv_api_handle(s, c, ri, route, &rep);
     }
-    if (t) {
+    if (record) {
         uint64_t end_us = clock_now_us();
         srv_stats_record(t, route, rep.status, end_us - start_us, rep.bytes_out, rep.bytes_in,
                          end_us);
-        srv_stats_busy(t, false);
     }
+    if (t)
+        srv_stats_busy(t, false);
     return rep.status; /* CivetWeb logs it and sends nothing more */
 }
 
@@ -126,8 +130,6 @@ static void *on_init_thread(const struct mg_context *ctx, int thread_type)
         struct sched_param sp = {.sched_priority = 0};
         pthread_setschedparam(pthread_self(), SCHED_BATCH, &sp);
     }
-    if (!s->stats)
-        return NULL;
     return srv_stats_thread_add(s->stats); /* NULL (no memory): that thread records nothing */
 }
 
@@ -223,12 +225,10 @@ int srv_start(const struct srv_config *cfg, struct srv **out, char *err, size_t 
             goto fail;
         }
     }
-    if (cfg->stats_enabled) {
-        s->stats = srv_stats_rec_new(s->started_us);
-        if (!s->stats) {
-            snprintf(err, errlen, "out of memory (stats)");
-            goto fail;
-        }
+    s->stats = srv_stats_rec_new(s->started_us);
+    if (!s->stats) {
+        snprintf(err, errlen, "out of memory (stats)");
+        goto fail;
     }
 
     char listen[128], threads[16], ka[16], rto[16], hdr[16];
@@ -290,7 +290,7 @@ int srv_start(const struct srv_config *cfg, struct srv **out, char *err, size_t 
     s->port = read_port(s->ctx);
     if (cfg->admin_port >= 0 && srv_admin_start(s, err, errlen) < 0)
         goto fail;
-    if (s->stats) {
+    if (cfg->stats_enabled) {
         if (pthread_create(&s->collector, NULL, collector_main, s) != 0) {
             snprintf(err, errlen, "cannot start the stats collector thread");
             goto fail;
@@ -352,6 +352,13 @@ void srv_stop(struct srv *s)
         pthread_cond_signal(&s->collector_cond);
         pthread_mutex_unlock(&s->collector_lock);
         pthread_join(s->collector, NULL);
+    }
+    /* CivetWeb drops writes once its stop flag is up, so let in-flight requests write their
+     * answers first. Slow handlers see `stopping` within STOP_CHECK_US; the wait is bounded. */
+    if (s->ctx && s->stats) {
+        uint64_t deadline_us = clock_now_us() + STOP_GRACE_US;
+        while (srv_stats_busy_count(s->stats) > 0 && clock_now_us() < deadline_us)
+            clock_sleep_us(2000);
     }
     if (s->admin_ctx)
         stop_ctx(s->admin_ctx, s->cfg.admin_bind_addr, s->admin_port);

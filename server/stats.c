@@ -283,3 +283,13 @@ void srv_stats_collect(struct srv_stats_rec *r, uint64_t now_us)
     collect(r, now_us / 1000000);
     pthread_mutex_unlock(&r->lock);
 }
+
+unsigned srv_stats_busy_count(struct srv_stats_rec *r)
+{
+    unsigned n = 0;
+    pthread_mutex_lock(&r->lock);
+    for (struct srv_stats_thread *t = r->threads; t; t = t->next)
+        n += (unsigned)atomic_load_explicit(&t->busy, memory_order_relaxed);
+    pthread_mutex_unlock(&r->lock);
+    return n;
+}
