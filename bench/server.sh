@@ -132,11 +132,12 @@ done
 median() { tr ' ' '\n' | grep -v '^$' | sort -g | awk '{a[NR] = $1} END {print (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2}'; }
 
 echo
-printf '%-18s %12s %16s\n' server "req/s (med)" "ctx sw/req (med)"
+printf '%-18s %12s %20s %16s\n' server "req/s (med)" "min..max" "ctx sw/req (med)"
 declare -A MED
 for n in "${NAMES[@]}"; do
 	MED[$n]=$(echo "${RPS[$n]}" | median)
-	printf '%-18s %12.0f %16s\n' "$n" "${MED[$n]}" "$(echo "${CSW[$n]}" | median)"
+	range=$(echo "${RPS[$n]}" | tr ' ' '\n' | grep -v '^$' | sort -g | awk 'NR == 1 {lo = $1} {hi = $1} END {printf "%.0f..%.0f", lo, hi}')
+	printf '%-18s %12.0f %20s %16s\n' "$n" "${MED[$n]}" "$range" "$(echo "${CSW[$n]}" | median)"
 done
 echo
 awk -v tb="${MED[tierbench]}" -v ng="${MED[nginx]}" -v py="${MED[python-seed]}" \
@@ -153,7 +154,7 @@ if [ "$STRACE" = 1 ] && command -v strace >/dev/null; then
 		n=${NAMES[$i]}
 		pids=$(for p in "${SPIDS[$i]}" $(pgrep -P "${SPIDS[$i]}" || true); do printf -- '-p %s ' "$p"; done)
 		# shellcheck disable=SC2086
-		timeout 4 strace -f -c -o "$TMP/strace.$n" $pids &
+		timeout 4 strace -f -c -o "$TMP/strace.$n" $pids 2>/dev/null &
 		spid=$!
 		sleep 0.5
 		reqs=$(wrk -t1 -c"$CONNS" -d1s "http://127.0.0.1:${PORTS[$i]}/api/health" | awk '/requests in/ {print $1}')
