@@ -3,13 +3,14 @@
  * the client waits for the second segment. See server_int.h. */
 #include "server/server_int.h"
 
-#include "common/jsonw.h"
-
 #include <civetweb.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
 #include <time.h>
+
+#include "common/clock.h"
+#include "common/jsonw.h"
 
 #define REPLY_BUF_BYTES 16384
 
@@ -126,6 +127,10 @@ void srv_http_reply(struct mg_connection *c, const struct mg_request_info *ri, i
     }
     rep->status = status;
     size_t hlen = (size_t)n;
+    /* The clock is read before the send: the send wakes the client, which may preempt this
+     * thread for milliseconds on a busy machine, and that is not time the server spent. */
+    if (rep->timed)
+        rep->ready_us = clock_now_us();
     if (no_body || head || body_len == 0 || !body) {
         write_out(c, buf, hlen, rep);
     } else if (hlen + body_len <= sizeof(buf)) {

@@ -120,6 +120,8 @@ struct srv_reply {
     int status;
     uint64_t bytes_out; /* headers and body as written */
     uint64_t bytes_in;  /* request body bytes read */
+    bool timed;         /* set by the caller: fill ready_us */
+    uint64_t ready_us;  /* when the complete response was handed to send(), if timed */
 };
 
 /* http.c: responses. extra_headers is "" or complete "Name: value\r\n" lines. The response

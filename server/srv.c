@@ -94,7 +94,7 @@ static int on_begin_request(struct mg_connection *c)
     uint64_t start_us = record ? clock_now_us() : 0;
     if (t)
         srv_stats_busy(t, true);
-    struct srv_reply rep = {.status = 500};
+    struct srv_reply rep = {.status = 500, .timed = record};
     enum srv_route route = srv_route_find(ri->local_uri);
     if (!srv_route_allows(route, ri->request_method)) {
         char allow[64];
@@ -106,7 +106,7 @@ static int on_begin_request(struct mg_connection *c)
         srv_api_handle(s, c, ri, route, &rep);
     }
     if (record) {
-        uint64_t end_us = clock_now_us();
+        uint64_t end_us = rep.ready_us >= start_us ? rep.ready_us : clock_now_us();
         srv_stats_record(t, route, rep.status, end_us - start_us, rep.bytes_out, rep.bytes_in,
                          end_us);
     }

@@ -15,6 +15,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "common/clock.h"
+
 #define CACHE_RULE "Cache-Control: public, max-age=3600, must-revalidate\r\n"
 
 static const struct mime {
@@ -167,6 +169,8 @@ void srv_static_handle(struct srv *s, struct mg_connection *c, const struct mg_r
                 off += n;
                 rep->bytes_out += (uint64_t)n;
             }
+            if (rep->timed)
+                rep->ready_us = clock_now_us();
         }
     }
     close(fd);
