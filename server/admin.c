@@ -54,8 +54,8 @@ void srv_stats_snapshot(struct srv *s, struct srv_stats *out)
 }
 
 /* Writes a formatted snapshot, growing the buffer until it fits. */
-static void reply_snapshot(struct srv *s, struct mg_connection *c,
-                           const struct mg_request_info *ri, bool prometheus)
+static void reply_snapshot(struct srv *s, struct mg_connection *c, const struct mg_request_info *ri,
+                           bool prometheus)
 {
     struct srv_reply rep = {0};
     struct srv_stats *st = malloc(sizeof(*st));
@@ -104,8 +104,8 @@ static int on_admin_request(struct mg_connection *c)
     struct srv_reply rep = {0};
     const char *path = ri->local_uri ? ri->local_uri : "";
     bool get = !strcmp(ri->request_method, "GET") || !strcmp(ri->request_method, "HEAD");
-    bool known = !strcmp(path, "/api/stats") || !strcmp(path, "/metrics") ||
-                 !strcmp(path, "/api/health");
+    bool known =
+        !strcmp(path, "/api/stats") || !strcmp(path, "/metrics") || !strcmp(path, "/api/health");
     if (!known) {
         srv_http_error(c, ri, 404, "not found", NULL, &rep);
     } else if (!get) {
@@ -130,10 +130,25 @@ int srv_admin_start(struct srv *s, char *err, size_t errlen)
     snprintf(threads, sizeof(threads), "%u", s->cfg.admin_threads ? s->cfg.admin_threads : 1);
     snprintf(rto, sizeof(rto), "%u", s->cfg.request_timeout_ms);
     const char *opts[] = {
-        "listening_ports", listen, "num_threads", threads, "enable_keep_alive", "yes",
-        "keep_alive_timeout_ms", "5000", "request_timeout_ms", rto, "tcp_nodelay", "1",
-        "enable_directory_listing", "no", "cgi_pattern", "/.tierbench-no-cgi$", "ssi_pattern",
-        "/.tierbench-no-ssi$", NULL,
+        "listening_ports",
+        listen,
+        "num_threads",
+        threads,
+        "enable_keep_alive",
+        "yes",
+        "keep_alive_timeout_ms",
+        "5000",
+        "request_timeout_ms",
+        rto,
+        "tcp_nodelay",
+        "1",
+        "enable_directory_listing",
+        "no",
+        "cgi_pattern",
+        "/.tierbench-no-cgi$",
+        "ssi_pattern",
+        "/.tierbench-no-ssi$",
+        NULL,
     };
     struct mg_callbacks cb;
     memset(&cb, 0, sizeof(cb));

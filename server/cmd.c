@@ -82,9 +82,19 @@ static int parse_addr(const char *flag, const char *v)
 
 /* Flags that take a value. */
 static const char *const valued[] = {
-    "--bind", "--port", "--threads", "--docroot", "--admin-bind", "--admin-port",
-    "--admin-token", "--access-log", "--keep-alive-ms", "--request-timeout-ms",
-    "--max-body-bytes", "--cache-ttl-s", "--exchange-work-us",
+    "--bind",
+    "--port",
+    "--threads",
+    "--docroot",
+    "--admin-bind",
+    "--admin-port",
+    "--admin-token",
+    "--access-log",
+    "--keep-alive-ms",
+    "--request-timeout-ms",
+    "--max-body-bytes",
+    "--cache-ttl-s",
+    "--exchange-work-us",
 };
 
 static int parse_args(int argc, char **argv, struct srv_config *cfg)
@@ -214,8 +224,8 @@ int srv_cmd_serve(int argc, char **argv)
         fprintf(stderr, "tierbench serve: %s\n", err);
         return 1;
     }
-    printf("tierbench serve: listening on http://%s:%d/ (%u threads, docroot %s)\n",
-           cfg.bind_addr, srv_port(s), cfg.threads, srv_docroot(s));
+    printf("tierbench serve: listening on http://%s:%d/ (%u threads, docroot %s)\n", cfg.bind_addr,
+           srv_port(s), cfg.threads, srv_docroot(s));
     if (srv_admin_port(s) >= 0)
         printf("tierbench serve: admin API on http://%s:%d/api/stats and /metrics%s\n",
                cfg.admin_bind_addr, srv_admin_port(s), cfg.admin_token ? " (token required)" : "");

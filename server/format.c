@@ -161,7 +161,8 @@ size_t srv_stats_prometheus(const struct srv_stats *st, char *buf, size_t cap)
     struct text t = {buf, cap, 0};
     if (cap)
         buf[0] = '\0';
-    help(&t, "tierbench_http_requests_total", "counter", "HTTP requests answered, by route and status code.");
+    help(&t, "tierbench_http_requests_total", "counter",
+         "HTTP requests answered, by route and status code.");
     for (int r = 0; r < SRV_ROUTE__COUNT; r++)
         for (int c = 0; c < SRV_CODE_SLOTS; c++) {
             if (!st->routes[r].codes[c])
@@ -182,7 +183,8 @@ size_t srv_stats_prometheus(const struct srv_stats *st, char *buf, size_t cap)
             continue;
         for (int b = 0; b < SRV_PROM_BUCKETS; b++)
             add(&t, "tierbench_http_request_duration_seconds_bucket{route=\"%s\",le=\"%g\"} %llu\n",
-                srv_route_names[r], srv_prom_bucket_le_s[b], (unsigned long long)rs->duration_le[b]);
+                srv_route_names[r], srv_prom_bucket_le_s[b],
+                (unsigned long long)rs->duration_le[b]);
         add(&t, "tierbench_http_request_duration_seconds_bucket{route=\"%s\",le=\"+Inf\"} %llu\n",
             srv_route_names[r], (unsigned long long)rs->latency.count);
         add(&t, "tierbench_http_request_duration_seconds_sum{route=\"%s\"} %.6f\n",
@@ -190,22 +192,27 @@ size_t srv_stats_prometheus(const struct srv_stats *st, char *buf, size_t cap)
         add(&t, "tierbench_http_request_duration_seconds_count{route=\"%s\"} %llu\n",
             srv_route_names[r], (unsigned long long)rs->latency.count);
     }
-    help(&t, "tierbench_http_response_bytes_total", "counter", "Response bytes written, headers included.");
+    help(&t, "tierbench_http_response_bytes_total", "counter",
+         "Response bytes written, headers included.");
     add(&t, "tierbench_http_response_bytes_total %llu\n", (unsigned long long)st->bytes_out);
-    help(&t, "tierbench_http_requests_per_second", "gauge", "Requests per second over the last complete seconds.");
+    help(&t, "tierbench_http_requests_per_second", "gauge",
+         "Requests per second over the last complete seconds.");
     for (int i = 0; i < SRV_WINDOWS; i++)
         add(&t, "tierbench_http_requests_per_second{window=\"%us\"} %.1f\n", st->windows[i].seconds,
             st->windows[i].rate_rps);
     help(&t, "tierbench_threads", "gauge", "Worker threads of the main pool, by state.");
     add(&t, "tierbench_threads{state=\"busy\"} %u\n", st->threads_busy);
     add(&t, "tierbench_threads{state=\"total\"} %u\n", st->threads_total);
-    help(&t, "tierbench_connections_open", "gauge", "Open client connections (each holds a worker thread).");
+    help(&t, "tierbench_connections_open", "gauge",
+         "Open client connections (each holds a worker thread).");
     add(&t, "tierbench_connections_open %llu\n", (unsigned long long)st->connections_open);
     help(&t, "tierbench_connections_total", "counter", "Client connections accepted.");
     add(&t, "tierbench_connections_total %llu\n", (unsigned long long)st->connections_total);
     help(&t, "tierbench_cache_requests_total", "counter", "Exchange-rate cache lookups by result.");
-    add(&t, "tierbench_cache_requests_total{result=\"hit\"} %llu\n", (unsigned long long)st->cache_hits);
-    add(&t, "tierbench_cache_requests_total{result=\"miss\"} %llu\n", (unsigned long long)st->cache_misses);
+    add(&t, "tierbench_cache_requests_total{result=\"hit\"} %llu\n",
+        (unsigned long long)st->cache_hits);
+    add(&t, "tierbench_cache_requests_total{result=\"miss\"} %llu\n",
+        (unsigned long long)st->cache_misses);
     help(&t, "tierbench_uptime_seconds", "gauge", "Seconds since the server started.");
     add(&t, "tierbench_uptime_seconds %.3f\n", st->uptime_s);
     help(&t, "process_cpu_seconds_total", "counter", "User and system CPU time of the process.");

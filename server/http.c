@@ -17,18 +17,30 @@
 const char *srv_http_reason(int status)
 {
     switch (status) {
-    case 200: return "OK";
-    case 204: return "No Content";
-    case 304: return "Not Modified";
-    case 400: return "Bad Request";
-    case 401: return "Unauthorized";
-    case 403: return "Forbidden";
-    case 404: return "Not Found";
-    case 405: return "Method Not Allowed";
-    case 413: return "Content Too Large";
-    case 500: return "Internal Server Error";
-    case 503: return "Service Unavailable";
-    default: return status < 400 ? "OK" : "Error";
+    case 200:
+        return "OK";
+    case 204:
+        return "No Content";
+    case 304:
+        return "Not Modified";
+    case 400:
+        return "Bad Request";
+    case 401:
+        return "Unauthorized";
+    case 403:
+        return "Forbidden";
+    case 404:
+        return "Not Found";
+    case 405:
+        return "Method Not Allowed";
+    case 413:
+        return "Content Too Large";
+    case 500:
+        return "Internal Server Error";
+    case 503:
+        return "Service Unavailable";
+    default:
+        return status < 400 ? "OK" : "Error";
     }
 }
 
@@ -116,12 +128,15 @@ void srv_http_reply(struct mg_connection *c, const struct mg_request_info *ri, i
     if (!no_body)
         snprintf(length_lines, sizeof(length_lines), "Content-Type: %s\r\nContent-Length: %zu\r\n",
                  content_type ? content_type : "application/octet-stream", body_len);
-    int n = snprintf(buf, sizeof(buf), "HTTP/1.1 %d %s\r\nDate: %s\r\nServer: tierbench\r\n%s%s%s\r\n",
-                     status, srv_http_reason(status), date_now(), length_lines,
-                     extra_headers ? extra_headers : "", conn_line);
+    int n =
+        snprintf(buf, sizeof(buf), "HTTP/1.1 %d %s\r\nDate: %s\r\nServer: tierbench\r\n%s%s%s\r\n",
+                 status, srv_http_reason(status), date_now(), length_lines,
+                 extra_headers ? extra_headers : "", conn_line);
     if (n < 0 || (size_t)n >= sizeof(buf)) {
-        n = snprintf(buf, sizeof(buf), "HTTP/1.1 500 %s\r\nContent-Length: 0\r\n"
-                     "Connection: close\r\n\r\n", srv_http_reason(500));
+        n = snprintf(buf, sizeof(buf),
+                     "HTTP/1.1 500 %s\r\nContent-Length: 0\r\n"
+                     "Connection: close\r\n\r\n",
+                     srv_http_reason(500));
         status = 500;
         no_body = true;
     }

@@ -20,14 +20,13 @@ const int srv_code_slot_codes[SRV_CODE_SLOTS] = {
 };
 
 const double srv_prom_bucket_le_s[SRV_PROM_BUCKETS] = {
-    0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01,
-    0.025,  0.05,    0.1,    0.25,  0.5,    1.0,   10.0,
+    0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 10.0,
 };
 
 const unsigned srv_window_seconds[SRV_WINDOWS] = {1, 10, 60};
 
 #define DELAY_MAX_MS 10000
-#define WORK_MAX_US 1000000
+#define WORK_MAX_US  1000000
 /* Slow handlers wake this often to notice srv_stop, so shutdown stays bounded. */
 #define STOP_CHECK_US 20000
 
@@ -87,10 +86,10 @@ static const struct rate {
     const char code[4];
     double per_usd;
 } rates[] = {
-    {"USD", 1.0},     {"KRW", 1380.5},  {"EUR", 0.92},    {"JPY", 151.3}, {"GBP", 0.79},
-    {"CNY", 7.24},    {"CAD", 1.36},    {"AUD", 1.52},    {"CHF", 0.88},  {"HKD", 7.82},
-    {"SGD", 1.34},    {"INR", 83.2},    {"SEK", 10.45},   {"NOK", 10.6},  {"NZD", 1.64},
-    {"MXN", 17.1},    {"BRL", 4.97},    {"TWD", 31.9},    {"THB", 35.6},  {"VND", 24650.0},
+    {"USD", 1.0},  {"KRW", 1380.5}, {"EUR", 0.92},  {"JPY", 151.3}, {"GBP", 0.79},
+    {"CNY", 7.24}, {"CAD", 1.36},   {"AUD", 1.52},  {"CHF", 0.88},  {"HKD", 7.82},
+    {"SGD", 1.34}, {"INR", 83.2},   {"SEK", 10.45}, {"NOK", 10.6},  {"NZD", 1.64},
+    {"MXN", 17.1}, {"BRL", 4.97},   {"TWD", 31.9},  {"THB", 35.6},  {"VND", 24650.0},
 };
 
 static const struct rate *rate_find(const char *code)
@@ -218,8 +217,8 @@ static void handle_echo_get(struct mg_connection *c, const struct mg_request_inf
 }
 
 /* 413 with Connection: close, since the rest of the body stays unread. */
-static void reply_too_large(struct mg_connection *c, const struct mg_request_info *ri,
-                            uint64_t max, struct srv_reply *rep)
+static void reply_too_large(struct mg_connection *c, const struct mg_request_info *ri, uint64_t max,
+                            struct srv_reply *rep)
 {
     char body[96];
     int n = snprintf(body, sizeof(body), "{\"error\":\"request body larger than %llu bytes\"}",

@@ -84,7 +84,7 @@ extern const int srv_code_slot_codes[SRV_CODE_SLOTS];
 extern const double srv_prom_bucket_le_s[SRV_PROM_BUCKETS];
 
 #define SRV_TIMELINE_S 300 /* seconds of per-second history kept */
-#define SRV_WINDOWS 3      /* the 1 s, 10 s and 60 s windows */
+#define SRV_WINDOWS    3   /* the 1 s, 10 s and 60 s windows */
 extern const unsigned srv_window_seconds[SRV_WINDOWS];
 
 struct srv_latency {
@@ -95,8 +95,8 @@ struct srv_latency {
 
 struct srv_route_stats {
     uint64_t requests;
-    uint64_t bytes_out;                    /* response bytes, headers included */
-    uint64_t codes[SRV_CODE_SLOTS];        /* indexed like srv_code_slot_codes */
+    uint64_t bytes_out;                     /* response bytes, headers included */
+    uint64_t codes[SRV_CODE_SLOTS];         /* indexed like srv_code_slot_codes */
     uint64_t duration_le[SRV_PROM_BUCKETS]; /* cumulative: requests with duration <= le */
     double duration_sum_s;
     struct srv_latency latency;
@@ -106,7 +106,7 @@ struct srv_window_stats {
     unsigned seconds; /* window length: the last `seconds` complete seconds */
     double rate_rps;  /* requests / seconds */
     uint64_t requests;
-    uint64_t errors; /* status >= 500 */
+    uint64_t errors;            /* status >= 500 */
     struct srv_latency latency; /* windowed histograms are coarser: ~0.4% relative error */
 };
 
@@ -127,15 +127,15 @@ struct srv_stats {
     bool stats_enabled;
     uint64_t requests;
     uint64_t bytes_out;
-    uint64_t bytes_in;          /* request bodies read */
-    uint64_t status_class[6];   /* [1]..[5] = 1xx..5xx; [0] = anything else */
+    uint64_t bytes_in;        /* request bodies read */
+    uint64_t status_class[6]; /* [1]..[5] = 1xx..5xx; [0] = anything else */
     uint64_t codes[SRV_CODE_SLOTS];
     struct srv_latency latency; /* every request since start, 0.05% relative error */
     struct srv_window_stats windows[SRV_WINDOWS];
     struct srv_route_stats routes[SRV_ROUTE__COUNT];
     unsigned threads_total;
-    unsigned threads_busy;       /* inside a request right now */
-    uint64_t connections_open;   /* accepted and not yet closed (each holds a thread) */
+    unsigned threads_busy;     /* inside a request right now */
+    uint64_t connections_open; /* accepted and not yet closed (each holds a thread) */
     uint64_t connections_total;
     uint64_t cache_hits, cache_misses, cache_entries;
     double cpu_user_s, cpu_system_s; /* the whole process */

@@ -70,8 +70,7 @@ struct srv_stats_thread *srv_stats_thread_add(struct srv_stats_rec *r);
 /* Called by the owning worker only. Takes that thread's own lock, which only the reader ever
  * contends for. now_us is when the request ended. */
 void srv_stats_record(struct srv_stats_thread *t, enum srv_route route, int status,
-                      uint64_t latency_us, uint64_t bytes_out, uint64_t bytes_in,
-                      uint64_t now_us);
+                      uint64_t latency_us, uint64_t bytes_out, uint64_t bytes_in, uint64_t now_us);
 /* Marks the thread as inside a request (true) or idle (false). */
 void srv_stats_busy(struct srv_stats_thread *t, bool busy);
 /* Threads inside a request right now. */

@@ -134,8 +134,7 @@ fail:
 }
 
 void srv_stats_record(struct srv_stats_thread *t, enum srv_route route, int status,
-                      uint64_t latency_us, uint64_t bytes_out, uint64_t bytes_in,
-                      uint64_t now_us)
+                      uint64_t latency_us, uint64_t bytes_out, uint64_t bytes_in, uint64_t now_us)
 {
     unsigned cls = status >= 100 && status < 600 ? (unsigned)status / 100 : 0;
     pthread_mutex_lock(&t->lock);

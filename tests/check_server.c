@@ -62,8 +62,8 @@ START_TEST(test_cache_entries_expire_after_ttl_with_injected_clock)
     srv_cache_put(c, "K", 7, 5000000);
     ck_assert_int_eq(srv_cache_get(c, "K", 5999999, &v), 1);
     ck_assert_int_eq(srv_cache_get(c, "K", 6000000, &v), 0); /* exactly the TTL: expired */
-    ck_assert_uint_eq(srv_cache_len(c), 0);                 /* and removed */
-    srv_cache_put(c, "K", 8, 6000000);                      /* re-put restarts the TTL */
+    ck_assert_uint_eq(srv_cache_len(c), 0);                  /* and removed */
+    srv_cache_put(c, "K", 8, 6000000);                       /* re-put restarts the TTL */
     ck_assert_int_eq(srv_cache_get(c, "K", 6500000, &v), 1);
     ck_assert(v == 8.0);
     srv_cache_free(c);
@@ -242,8 +242,13 @@ static void make_tree(void)
 
 static void remove_tree(void)
 {
-    static const char *const files[] = {"www/index.html", "www/docs/index.html", "www/.htpasswd",
-                                        "www/escape.txt", "secret.txt", "www/docs", "www"};
+    static const char *const files[] = {"www/index.html",
+                                        "www/docs/index.html",
+                                        "www/.htpasswd",
+                                        "www/escape.txt",
+                                        "secret.txt",
+                                        "www/docs",
+                                        "www"};
     for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
         char p[PATH_MAX + 32];
         snprintf(p, sizeof(p), "%s/%s", outside, files[i]);
@@ -303,7 +308,7 @@ END_TEST
 
 /* ---- stats ---------------------------------------------------------------------------------- */
 
-#define S(sec) ((uint64_t)(sec) * 1000000u)
+#define S(sec) ((uint64_t)(sec)*1000000u)
 
 START_TEST(test_stats_aggregate_threads_routes_codes_and_windows)
 {
@@ -409,10 +414,14 @@ START_TEST(test_formatters_write_json_and_prometheus_and_report_needed_length)
 
     n = srv_stats_prometheus(st, buf, 65536);
     ck_assert_uint_lt(n, 65536);
-    ck_assert_ptr_nonnull(strstr(buf, "tierbench_http_requests_total{route=\"health\",code=\"200\"} 2\n"));
-    ck_assert_ptr_nonnull(strstr(buf, "tierbench_http_requests_total{route=\"health\",code=\"404\"} 1\n"));
-    ck_assert_ptr_nonnull(strstr(buf, "# TYPE tierbench_http_request_duration_seconds histogram\n"));
-    ck_assert_ptr_nonnull(strstr(buf, "tierbench_http_request_duration_seconds_bucket{route=\"health\",le=\"+Inf\"} 3\n"));
+    ck_assert_ptr_nonnull(
+        strstr(buf, "tierbench_http_requests_total{route=\"health\",code=\"200\"} 2\n"));
+    ck_assert_ptr_nonnull(
+        strstr(buf, "tierbench_http_requests_total{route=\"health\",code=\"404\"} 1\n"));
+    ck_assert_ptr_nonnull(
+        strstr(buf, "# TYPE tierbench_http_request_duration_seconds histogram\n"));
+    ck_assert_ptr_nonnull(strstr(
+        buf, "tierbench_http_request_duration_seconds_bucket{route=\"health\",le=\"+Inf\"} 3\n"));
     ck_assert_ptr_nonnull(strstr(buf, "tierbench_threads{state=\"busy\"} 2\n"));
     ck_assert_ptr_nonnull(strstr(buf, "tierbench_connections_open 5\n"));
     ck_assert_uint_eq(srv_stats_prometheus(st, buf, 16), n);

@@ -254,8 +254,10 @@ START_TEST(test_echo_returns_post_body_and_413_over_limit)
     struct resp r;
     char raw[4096], big[2000];
     start_with(8, NULL);
-    request(port, "POST /api/echo HTTP/1.1\r\nHost: t\r\nContent-Type: text/plain\r\n"
-                  "Content-Length: 11\r\nConnection: close\r\n\r\nhello world", &r);
+    request(port,
+            "POST /api/echo HTTP/1.1\r\nHost: t\r\nContent-Type: text/plain\r\n"
+            "Content-Length: 11\r\nConnection: close\r\n\r\nhello world",
+            &r);
     ck_assert_int_eq(r.status, 200);
     ck_assert_str_eq(r.body, "hello world");
     char ct[64];
@@ -263,8 +265,9 @@ START_TEST(test_echo_returns_post_body_and_413_over_limit)
     ck_assert_str_eq(ct, "text/plain");
     memset(big, 'x', sizeof(big) - 1);
     big[sizeof(big) - 1] = '\0';
-    snprintf(raw, sizeof(raw), "POST /api/echo HTTP/1.1\r\nHost: t\r\nContent-Length: %zu\r\n\r\n%s",
-             strlen(big), big);
+    snprintf(raw, sizeof(raw),
+             "POST /api/echo HTTP/1.1\r\nHost: t\r\nContent-Length: %zu\r\n\r\n%s", strlen(big),
+             big);
     request(port, raw, &r);
     assert_json_error(&r, 413);
     ck_assert(r.closed);
@@ -313,7 +316,9 @@ START_TEST(test_unknown_path_404_and_wrong_method_405_with_allow)
     assert_json_error(&r, 405);
     ck_assert(header(&r, "Allow", allow, sizeof(allow)));
     ck_assert_str_eq(allow, "GET, HEAD");
-    request(port, "PUT /api/echo HTTP/1.1\r\nHost: t\r\nContent-Length: 0\r\nConnection: close\r\n\r\n", &r);
+    request(port,
+            "PUT /api/echo HTTP/1.1\r\nHost: t\r\nContent-Length: 0\r\nConnection: close\r\n\r\n",
+            &r);
     ck_assert_int_eq(r.status, 405);
     ck_assert(header(&r, "Allow", allow, sizeof(allow)));
     ck_assert_str_eq(allow, "GET, HEAD, POST");
@@ -334,9 +339,10 @@ START_TEST(test_static_files_cache_rule_etag_and_304)
     ck_assert(header(&r, "Content-Type", v, sizeof(v)));
     ck_assert_str_eq(v, "text/html; charset=utf-8");
     ck_assert(header(&r, "ETag", etag, sizeof(etag)));
-    snprintf(raw, sizeof(raw),
-             "GET /index.html HTTP/1.1\r\nHost: t\r\nIf-None-Match: %s\r\nConnection: close\r\n\r\n",
-             etag);
+    snprintf(
+        raw, sizeof(raw),
+        "GET /index.html HTTP/1.1\r\nHost: t\r\nIf-None-Match: %s\r\nConnection: close\r\n\r\n",
+        etag);
     request(port, raw, &r);
     ck_assert_int_eq(r.status, 304);
     ck_assert_uint_eq(r.body_len, 0);
@@ -350,9 +356,9 @@ END_TEST
 START_TEST(test_traversal_attempts_never_leave_the_docroot)
 {
     static const char *const paths[] = {
-        "/../secret.txt",        "/%2e%2e/secret.txt", "/%2E%2E%2Fsecret.txt",
-        "/..%2fsecret.txt",      "/link.txt",          "/a\\..\\..\\secret.txt",
-        "/%5c..%5csecret.txt",   "/./../secret.txt",   "/.%2e/secret.txt",
+        "/../secret.txt",      "/%2e%2e/secret.txt", "/%2E%2E%2Fsecret.txt",
+        "/..%2fsecret.txt",    "/link.txt",          "/a\\..\\..\\secret.txt",
+        "/%5c..%5csecret.txt", "/./../secret.txt",   "/.%2e/secret.txt",
     };
     struct resp r;
     char raw[512];
@@ -491,11 +497,15 @@ START_TEST(test_admin_token_is_required_when_set)
     start_with(4, "s3cret");
     get(admin_port, "/api/stats", &r);
     assert_json_error(&r, 401);
-    request(admin_port, "GET /metrics HTTP/1.1\r\nHost: t\r\nAuthorization: Bearer s3cret\r\n"
-                        "Connection: close\r\n\r\n", &r);
+    request(admin_port,
+            "GET /metrics HTTP/1.1\r\nHost: t\r\nAuthorization: Bearer s3cret\r\n"
+            "Connection: close\r\n\r\n",
+            &r);
     ck_assert_int_eq(r.status, 200);
-    request(admin_port, "GET /metrics HTTP/1.1\r\nHost: t\r\nAuthorization: Bearer nope\r\n"
-                        "Connection: close\r\n\r\n", &r);
+    request(admin_port,
+            "GET /metrics HTTP/1.1\r\nHost: t\r\nAuthorization: Bearer nope\r\n"
+            "Connection: close\r\n\r\n",
+            &r);
     ck_assert_int_eq(r.status, 401);
     stop();
 }
@@ -557,8 +567,8 @@ START_TEST(test_binary_serves_and_exits_0_on_sigterm)
     if (pid == 0) {
         dup2(out[1], 1);
         close(out[0]);
-        execl(binary(), binary(), "serve", "--port", "0", "--admin-port", "0", "--docroot",
-              docroot, (char *)NULL);
+        execl(binary(), binary(), "serve", "--port", "0", "--admin-port", "0", "--docroot", docroot,
+              (char *)NULL);
         _exit(127);
     }
     close(out[1]);
