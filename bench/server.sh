@@ -2,8 +2,8 @@
 # bench/server.sh: tierbench serve side by side with nginx (`return 200` with the same body) and
 # the seed's Python ThreadingMixIn server (bench/seed_server.py), all measured with
 # `wrk -t1 -c50` against /api/health in alternating rounds; prints the median req/s of each,
-# the ratios, the cost of recording stats (against --no-stats) and context switches per
-# request. Everything listens on free loopback ports and is stopped on exit.
+# the ratios, the cost of recording stats (against --no-stats), and context switches and
+# server CPU time per request (from /proc, medians over rounds). Everything listens on free loopback ports and is stopped on exit.
 #
 # usage: bench/server.sh [-d SECONDS] [-r ROUNDS] [-c CONNECTIONS] [--strace]
 #   TIERBENCH=path/to/tierbench skips the build (default: make, then build/tierbench).
@@ -112,32 +112,50 @@ ctxsw() {
 	echo "$total"
 }
 
-declare -A RPS CSW
+# CPU time (user + system, in clock ticks) of a process tree.
+cputicks() {
+	local total=0 pid v
+	for pid in "$1" $(pgrep -P "$1" || true); do
+		v=$(awk '{print $14 + $15}' /proc/"$pid"/stat 2>/dev/null || echo 0)
+		total=$((total + v))
+	done
+	echo "$total"
+}
+HZ=$(getconf CLK_TCK)
+
+declare -A RPS CSW CPU
 echo "wrk -t1 -c$CONNS -d${DURATION_S}s /api/health, $ROUNDS rounds, $(nproc) cores" >&2
 for r in $(seq 1 "$ROUNDS"); do
 	for i in "${!NAMES[@]}"; do
 		n=${NAMES[$i]}
 		before=$(ctxsw "${SPIDS[$i]}")
+		cpu_before=$(cputicks "${SPIDS[$i]}")
 		out=$(wrk -t1 -c"$CONNS" -d"${DURATION_S}s" "http://127.0.0.1:${PORTS[$i]}/api/health")
+		cpu_after=$(cputicks "${SPIDS[$i]}")
 		after=$(ctxsw "${SPIDS[$i]}")
 		rps=$(echo "$out" | awk '/Requests\/sec/ {print $2}')
 		reqs=$(echo "$out" | awk '/requests in/ {print $1}')
 		cs=$(awk -v a="$after" -v b="$before" -v n="$reqs" 'BEGIN {printf "%.2f", n ? (a - b) / n : 0}')
+		us=$(awk -v a="$cpu_after" -v b="$cpu_before" -v n="$reqs" -v hz="$HZ" \
+			'BEGIN {printf "%.1f", n ? (a - b) * 1e6 / hz / n : 0}')
 		RPS[$n]="${RPS[$n]:-} $rps"
 		CSW[$n]="${CSW[$n]:-} $cs"
-		printf 'round %d  %-18s %10.0f req/s  %s ctx switches/req\n' "$r" "$n" "$rps" "$cs" >&2
+		CPU[$n]="${CPU[$n]:-} $us"
+		printf 'round %d  %-18s %10.0f req/s  %5s ctx switches/req  %6s us CPU/req\n' \
+			"$r" "$n" "$rps" "$cs" "$us" >&2
 	done
 done
 
 median() { tr ' ' '\n' | grep -v '^$' | sort -g | awk '{a[NR] = $1} END {print (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2}'; }
 
 echo
-printf '%-18s %12s %20s %16s\n' server "req/s (med)" "min..max" "ctx sw/req (med)"
+printf '%-18s %12s %16s %12s %12s\n' server "req/s (med)" "min..max" "ctx sw/req" "CPU us/req"
 declare -A MED
 for n in "${NAMES[@]}"; do
 	MED[$n]=$(echo "${RPS[$n]}" | median)
 	range=$(echo "${RPS[$n]}" | tr ' ' '\n' | grep -v '^$' | sort -g | awk 'NR == 1 {lo = $1} {hi = $1} END {printf "%.0f..%.0f", lo, hi}')
-	printf '%-18s %12.0f %20s %16s\n' "$n" "${MED[$n]}" "$range" "$(echo "${CSW[$n]}" | median)"
+	printf '%-18s %12.0f %16s %12s %12s\n' "$n" "${MED[$n]}" "$range" \
+		"$(echo "${CSW[$n]}" | median)" "$(echo "${CPU[$n]}" | median)"
 done
 echo
 awk -v tb="${MED[tierbench]}" -v ng="${MED[nginx]}" -v py="${MED[python-seed]}" \

@@ -114,6 +114,36 @@ static void write_out(struct mg_connection *c, const void *buf, size_t len, stru
         rep->bytes_out += (uint64_t)n;
 }
 
+/* Appends to a header buffer; `ok` turns false once something did not fit. snprintf cost
+ * about 0.4 us per response here (a few percent of the whole request at 50k req/s). */
+struct hdr {
+    char *p, *end;
+    bool ok;
+};
+
+static void hdr_str(struct hdr *h, const char *s)
+{
+    size_t n = strlen(s);
+    if (!h->ok || (size_t)(h->end - h->p) < n) {
+        h->ok = false;
+        return;
+    }
+    memcpy(h->p, s, n);
+    h->p += n;
+}
+
+static void hdr_u64(struct hdr *h, uint64_t v)
+{
+    char digits[24];
+    char *d = digits + sizeof(digits);
+    *--d = '\0';
+    do {
+        *--d = (char)('0' + v % 10);
+        v /= 10;
+    } while (v);
+    hdr_str(h, d);
+}
+
 void srv_http_reply(struct mg_connection *c, const struct mg_request_info *ri, int status,
                     const char *content_type, const char *extra_headers, const void *body,
                     size_t body_len, bool close, struct srv_reply *rep)
@@ -122,26 +152,37 @@ void srv_http_reply(struct mg_connection *c, const struct mg_request_info *ri, i
     bool keep = !close && srv_http_keep_alive(ri);
     bool no_body = status == 304 || status == 204 || status < 200;
     bool head = ri->request_method && !strcmp(ri->request_method, "HEAD");
+    if (status < 100 || status > 999)
+        status = 500;
+    struct hdr h = {buf, buf + sizeof(buf), true};
+    hdr_str(&h, "HTTP/1.1 ");
+    hdr_u64(&h, (uint64_t)status);
+    hdr_str(&h, " ");
+    hdr_str(&h, srv_http_reason(status));
+    hdr_str(&h, "\r\nDate: ");
+    hdr_str(&h, date_now());
+    hdr_str(&h, "\r\nServer: tierbench\r\n");
+    if (!no_body) {
+        hdr_str(&h, "Content-Type: ");
+        hdr_str(&h, content_type ? content_type : "application/octet-stream");
+        hdr_str(&h, "\r\nContent-Length: ");
+        hdr_u64(&h, body_len);
+        hdr_str(&h, "\r\n");
+    }
+    if (extra_headers)
+        hdr_str(&h, extra_headers);
     /* HTTP/1.0 clients (ab -k) keep a connection only when the response says so. */
-    const char *conn_line = keep ? "Connection: keep-alive\r\n" : "Connection: close\r\n";
-    char length_lines[160] = "";
-    if (!no_body)
-        snprintf(length_lines, sizeof(length_lines), "Content-Type: %s\r\nContent-Length: %zu\r\n",
-                 content_type ? content_type : "application/octet-stream", body_len);
-    int n =
-        snprintf(buf, sizeof(buf), "HTTP/1.1 %d %s\r\nDate: %s\r\nServer: tierbench\r\n%s%s%s\r\n",
-                 status, srv_http_reason(status), date_now(), length_lines,
-                 extra_headers ? extra_headers : "", conn_line);
-    if (n < 0 || (size_t)n >= sizeof(buf)) {
-        n = snprintf(buf, sizeof(buf),
-                     "HTTP/1.1 500 %s\r\nContent-Length: 0\r\n"
-                     "Connection: close\r\n\r\n",
-                     srv_http_reason(500));
+    hdr_str(&h, keep ? "Connection: keep-alive\r\n\r\n" : "Connection: close\r\n\r\n");
+    if (!h.ok) {
+        h.p = buf;
+        h.ok = true;
+        hdr_str(&h, "HTTP/1.1 500 Internal Server Error\r\nContent-Length: 0\r\n"
+                    "Connection: close\r\n\r\n");
         status = 500;
         no_body = true;
     }
     rep->status = status;
-    size_t hlen = (size_t)n;
+    size_t hlen = (size_t)(h.p - buf);
     /* The clock is read before the send: the send wakes the client, which may preempt this
      * thread for milliseconds on a busy machine, and that is not time the server spent. */
     if (rep->timed)
