@@ -157,12 +157,23 @@ for n in "${NAMES[@]}"; do
 	printf '%-18s %12.0f %16s %12s %12s\n' "$n" "${MED[$n]}" "$range" \
 		"$(echo "${CSW[$n]}" | median)" "$(echo "${CPU[$n]}" | median)"
 done
+# Ratios within each round (the servers ran seconds apart) are steadier than ratios of medians
+# on a machine whose load drifts; both are printed.
+paired() { # numerator-name denominator-name -> median of per-round ratios
+	paste <(echo "${RPS[$1]}" | tr ' ' '\n' | grep -v '^$') <(echo "${RPS[$2]}" | tr ' ' '\n' | grep -v '^$') |
+		awk '{print $1 / $2}' | median
+}
+cpu_med() { echo "${CPU[$1]}" | median; }
 echo
 awk -v tb="${MED[tierbench]}" -v ng="${MED[nginx]}" -v py="${MED[python-seed]}" \
-	-v ns="${MED[tierbench-nostats]}" 'BEGIN {
-	printf "tierbench / nginx        %6.2f x   (target >= 0.80)\n", tb / ng
-	printf "tierbench / python-seed  %6.1f x   (target >= 50)\n", tb / py
-	printf "stats recording cost     %6.1f %%   (1 - stats/no-stats; target <= 3%%)\n", (1 - tb / ns) * 100
+	-v ns="${MED[tierbench-nostats]}" -v p_ng="$(paired tierbench nginx)" \
+	-v p_py="$(paired tierbench python-seed)" -v p_ns="$(paired tierbench tierbench-nostats)" \
+	-v c_tb="$(cpu_med tierbench)" -v c_ns="$(cpu_med tierbench-nostats)" 'BEGIN {
+	printf "                          of medians  per-round median\n"
+	printf "tierbench / nginx        %8.2f x  %8.2f x   (target >= 0.80)\n", tb / ng, p_ng
+	printf "tierbench / python-seed  %8.1f x  %8.1f x   (target >= 50)\n", tb / py, p_py
+	printf "stats recording cost     %8.1f %%  %8.1f %%   (1 - req/s with / without stats; target <= 3%%)\n", (1 - tb / ns) * 100, (1 - p_ns) * 100
+	printf "stats CPU cost           %8.1f %%               (CPU us/req with / without stats - 1)\n", (c_tb / c_ns - 1) * 100
 }'
 
 if [ "$STRACE" = 1 ] && command -v strace >/dev/null; then
