@@ -417,6 +417,82 @@ START_TEST(test_bad_input_fails_with_one_line)
 }
 END_TEST
 
+START_TEST(test_wrk_rate_prints_wrk2_percentiles)
+{
+    srv = testsrv_start(NULL);
+    char *argv[] = {(char *)tb(), "wrk", "-t1", "-c4", "-d1s", "-R", "400", "--latency", "-U",
+                    "--no-save", url_of("/fixed"), NULL};
+    char *out = NULL;
+    ck_assert_int_eq(run_cmd(argv, &out, NULL, 0, 10000), 0);
+    ck_assert_ptr_nonnull(strstr(out, "  Latency Distribution (HdrHistogram - Recorded Latency)\n"
+                                      " 50.000%"));
+    ck_assert_ptr_nonnull(strstr(out, "\n 99.990%"));
+    ck_assert_ptr_nonnull(strstr(out, "\n100.000%"));
+    ck_assert_ptr_nonnull(strstr(out, "  Detailed Percentile spectrum:\n"
+                                      "       Value   Percentile   TotalCount 1/(1-Percentile)\n"));
+    ck_assert_ptr_nonnull(strstr(out, "HdrHistogram - Uncorrected Latency (measured without "
+                                      "taking delayed starts into account)"));
+    /* About 400 requests in 1 s. */
+    const char *p = strstr(out, " requests in ");
+    ck_assert_ptr_nonnull(p);
+    while (p > out && p[-1] != '\n')
+        p--;
+    long n = strtol(p, NULL, 10);
+    ck_assert_int_ge(n, 380);
+    ck_assert_int_le(n, 420);
+    free(out);
+    testsrv_stop(srv);
+}
+END_TEST
+
+START_TEST(test_ab_writes_csv_and_gnuplot_files)
+{
+    srv = testsrv_start(NULL);
+    char csv[] = "/tmp/tb_it_csvXXXXXX", gp[] = "/tmp/tb_it_gpXXXXXX";
+    close(mkstemp(csv));
+    close(mkstemp(gp));
+    char *argv[] = {(char *)tb(), "ab", "-n", "300", "-c", "3", "-e", csv, "-g", gp, "-q",
+                    "--no-save", url_of("/fixed"), NULL};
+    char *out = NULL, *err = NULL;
+    ck_assert_int_eq(run_cmd(argv, &out, &err, 0, 10000), 0);
+    ck_assert_ptr_null(strstr(err, "Completed")); /* -q */
+    char *c = slurp(csv), *g = slurp(gp);
+    ck_assert_ptr_nonnull(c);
+    ck_assert_ptr_nonnull(g);
+    ck_assert_int_eq(strncmp(c, "Percentage served,Time in ms\n0,", 31), 0);
+    ck_assert_ptr_nonnull(strstr(c, "\n99,"));
+    ck_assert_int_eq(count_lines(c), 101);
+    ck_assert_int_eq(strncmp(g, "starttime\tseconds\tctime\tdtime\tttime\twait\n", 41), 0);
+    ck_assert_int_eq(count_lines(g), 301);
+    free(c);
+    free(g);
+    free(out);
+    free(err);
+    unlink(csv);
+    unlink(gp);
+    testsrv_stop(srv);
+}
+END_TEST
+
+START_TEST(test_ab_head_and_progress_lines)
+{
+    srv = testsrv_start(NULL);
+    char *argv[] = {(char *)tb(), "ab", "-n", "1000", "-c", "4", "-k", "-i", "--no-save",
+                    url_of("/fixed"), NULL};
+    char *out = NULL, *err = NULL;
+    ck_assert_int_eq(run_cmd(argv, &out, &err, 0, 10000), 0);
+    ck_assert_ptr_nonnull(strstr(out, "Document Length:        0 bytes\n"));
+    ck_assert_ptr_nonnull(strstr(out, "Complete requests:      1000\n"));
+    ck_assert_ptr_nonnull(strstr(out, "Keep-Alive requests:    1000\n"));
+    ck_assert_ptr_nonnull(strstr(err, "Completed 100 requests\nCompleted 200 requests\n"));
+    ck_assert_ptr_nonnull(strstr(err, "Completed 1000 requests\nFinished 1000 requests\n"));
+    ck_assert_uint_eq(testsrv_requests(srv), 1000);
+    free(out);
+    free(err);
+    testsrv_stop(srv);
+}
+END_TEST
+
 START_TEST(test_sigint_prints_partial_report)
 {
     srv = testsrv_start(NULL);
@@ -499,6 +575,9 @@ static Suite *cli_suite(void)
     tcase_set_timeout(te, 30);
     tcase_add_test(te, test_bad_input_fails_with_one_line);
     tcase_add_test(te, test_sigint_prints_partial_report);
+    tcase_add_test(te, test_wrk_rate_prints_wrk2_percentiles);
+    tcase_add_test(te, test_ab_writes_csv_and_gnuplot_files);
+    tcase_add_test(te, test_ab_head_and_progress_lines);
     tcase_add_test(te, test_serve_delay_20ms_p50_within_20_to_22ms);
     suite_add_tcase(s, te);
     return s;
