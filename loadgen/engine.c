@@ -16,6 +16,7 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/epoll.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -669,6 +670,18 @@ static void *worker_main(void *arg)
 
 /* ---- setup and merge ---- */
 
+/* Thousands of connections need thousands of descriptors; raise the soft limit toward the
+ * hard one rather than fail with EMFILE (counted as connect errors) on a default 1024. */
+static void raise_fd_limit(unsigned connections)
+{
+    struct rlimit rl;
+    rlim_t want = (rlim_t)connections + 256;
+    if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < want) {
+        rl.rlim_cur = rl.rlim_max == RLIM_INFINITY || rl.rlim_max > want ? want : rl.rlim_max;
+        setrlimit(RLIMIT_NOFILE, &rl);
+    }
+}
+
 static int resolve(struct engine *e, char *err, size_t errlen)
 {
     struct addrinfo hints = {.ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM};
@@ -908,6 +921,7 @@ int lg_run(const struct lg_config *cfg, struct run_result *out, char *err, size_
     if (build_kinds(&e, err, errlen) < 0)
         goto fail;
     signal(SIGPIPE, SIG_IGN);
+    raise_fd_limit(cfg->connections);
     nw = cfg->threads < cfg->connections ? cfg->threads : cfg->connections;
     if (cfg->max_requests && cfg->max_requests < nw)
         nw = (unsigned)cfg->max_requests;
