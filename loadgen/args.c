@@ -21,10 +21,20 @@ int lg_parse_si(const char *s, uint64_t *out)
     double mult = 1;
     if (*end) {
         switch (*end) {
-        case 'k': case 'K': mult = 1e3; break;
-        case 'm': case 'M': mult = 1e6; break;
-        case 'g': case 'G': mult = 1e9; break;
-        default: return -1;
+        case 'k':
+        case 'K':
+            mult = 1e3;
+            break;
+        case 'm':
+        case 'M':
+            mult = 1e6;
+            break;
+        case 'g':
+        case 'G':
+            mult = 1e9;
+            break;
+        default:
+            return -1;
         }
         if (end[1])
             return -1;

@@ -13,48 +13,47 @@
 #include "loadgen/lg_fmt.h"
 #include "loadgen/lg_int.h"
 
-#define AB_MAX_HEADERS 64
+#define AB_MAX_HEADERS                64
 #define AB_DEFAULT_TIMELIMIT_REQUESTS 50000
 
 static void usage(FILE *f)
 {
-    fprintf(f,
-            "Usage: tierbench ab [options] http[s]://hostname[:port]/path\n"
-            "Options are:\n"
-            "    -n requests     Number of requests to perform\n"
-            "    -c concurrency  Number of multiple requests to make at a time\n"
-            "    -t timelimit    Seconds to max. to spend on benchmarking\n"
-            "                    This implies -n 50000\n"
-            "    -s timeout      Seconds to max. wait for each response\n"
-            "                    Default is 30 seconds\n"
-            "    -p postfile     File containing data to POST. Remember also to set -T\n"
-            "    -u putfile      File containing data to PUT. Remember also to set -T\n"
-            "    -T content-type Content-type header to use for POST/PUT data, eg.\n"
-            "                    'application/x-www-form-urlencoded'\n"
-            "                    Default is 'text/plain'\n"
-            "    -v verbosity    How much troubleshooting info to print\n"
-            "    -i              Use HEAD instead of GET\n"
-            "    -C attribute    Add cookie, eg. 'Apache=1234'. (repeatable)\n"
-            "    -H attribute    Add Arbitrary header line, eg. 'Accept-Encoding: gzip'\n"
-            "                    Inserted after all normal header lines. (repeatable)\n"
-            "    -A attribute    Add Basic WWW Authentication, the attributes\n"
-            "                    are a colon separated username and password.\n"
-            "    -V              Print version number and exit\n"
-            "    -k              Use HTTP KeepAlive feature\n"
-            "    -d              Do not show percentiles served table.\n"
-            "    -S              Do not show confidence estimators and warnings.\n"
-            "    -q              Do not show progress when doing more than 150 requests\n"
-            "    -l              Accept variable document length (use this for dynamic pages)\n"
-            "    -g filename     Output collected data to gnuplot format file.\n"
-            "    -e filename     Output CSV file with percentages served\n"
-            "    -r              Don't exit on socket receive errors (always the case here)\n"
-            "    -m method       Method name\n"
-            "    -h              Display usage information (this message)\n"
-            "    -W threads      Worker threads (default: one per core, at most -c)\n"
-            "    --http1.0       Send HTTP/1.0 requests exactly like ab (default HTTP/1.1)\n"
-            "    --db PATH       Result store; --no-save: do not save the run\n"
-            "    --json FILE|-   Also write the result as JSON\n"
-            "    --label TEXT    Label the run; --tier NAME tags its tier\n");
+    fprintf(f, "Usage: tierbench ab [options] http[s]://hostname[:port]/path\n"
+               "Options are:\n"
+               "    -n requests     Number of requests to perform\n"
+               "    -c concurrency  Number of multiple requests to make at a time\n"
+               "    -t timelimit    Seconds to max. to spend on benchmarking\n"
+               "                    This implies -n 50000\n"
+               "    -s timeout      Seconds to max. wait for each response\n"
+               "                    Default is 30 seconds\n"
+               "    -p postfile     File containing data to POST. Remember also to set -T\n"
+               "    -u putfile      File containing data to PUT. Remember also to set -T\n"
+               "    -T content-type Content-type header to use for POST/PUT data, eg.\n"
+               "                    'application/x-www-form-urlencoded'\n"
+               "                    Default is 'text/plain'\n"
+               "    -v verbosity    How much troubleshooting info to print\n"
+               "    -i              Use HEAD instead of GET\n"
+               "    -C attribute    Add cookie, eg. 'Apache=1234'. (repeatable)\n"
+               "    -H attribute    Add Arbitrary header line, eg. 'Accept-Encoding: gzip'\n"
+               "                    Inserted after all normal header lines. (repeatable)\n"
+               "    -A attribute    Add Basic WWW Authentication, the attributes\n"
+               "                    are a colon separated username and password.\n"
+               "    -V              Print version number and exit\n"
+               "    -k              Use HTTP KeepAlive feature\n"
+               "    -d              Do not show percentiles served table.\n"
+               "    -S              Do not show confidence estimators and warnings.\n"
+               "    -q              Do not show progress when doing more than 150 requests\n"
+               "    -l              Accept variable document length (use this for dynamic pages)\n"
+               "    -g filename     Output collected data to gnuplot format file.\n"
+               "    -e filename     Output CSV file with percentages served\n"
+               "    -r              Don't exit on socket receive errors (always the case here)\n"
+               "    -m method       Method name\n"
+               "    -h              Display usage information (this message)\n"
+               "    -W threads      Worker threads (default: one per core, at most -c)\n"
+               "    --http1.0       Send HTTP/1.0 requests exactly like ab (default HTTP/1.1)\n"
+               "    --db PATH       Result store; --no-save: do not save the run\n"
+               "    --json FILE|-   Also write the result as JSON\n"
+               "    --label TEXT    Label the run; --tier NAME tags its tier\n");
 }
 
 struct ab_opts {
@@ -202,16 +201,27 @@ static int parse_args(int argc, char **argv, struct ab_opts *o)
                     return bad_value(c, v);
                 o->verbosity = (int)u;
                 break;
-            case 'm': o->method = v; break;
-            case 'p': o->postfile = v; break;
-            case 'u': o->putfile = v; break;
-            case 'T': o->content_type = v; break;
-            case 'e': o->csv_path = v; break;
-            case 'g': o->gnuplot_path = v; break;
+            case 'm':
+                o->method = v;
+                break;
+            case 'p':
+                o->postfile = v;
+                break;
+            case 'u':
+                o->putfile = v;
+                break;
+            case 'T':
+                o->content_type = v;
+                break;
+            case 'e':
+                o->csv_path = v;
+                break;
+            case 'g':
+                o->gnuplot_path = v;
+                break;
             case 'H':
                 if (!strchr(v, ':')) {
-                    fprintf(stderr, "tierbench ab: invalid header '%s' (want 'Name: value')\n",
-                            v);
+                    fprintf(stderr, "tierbench ab: invalid header '%s' (want 'Name: value')\n", v);
                     return -1;
                 }
                 if (add_header(o, v, false) < 0)
@@ -233,13 +243,26 @@ static int parse_args(int argc, char **argv, struct ab_opts *o)
                     return -1;
                 break;
             }
-            case 'k': o->keepalive = true; break;
-            case 'i': o->head = true; break;
-            case 'l': o->nolength = true; break;
-            case 'r': break;
-            case 'd': o->no_percentile = true; break;
-            case 'S': o->no_confidence = true; break;
-            case 'q': o->quiet = true; break;
+            case 'k':
+                o->keepalive = true;
+                break;
+            case 'i':
+                o->head = true;
+                break;
+            case 'l':
+                o->nolength = true;
+                break;
+            case 'r':
+                break;
+            case 'd':
+                o->no_percentile = true;
+                break;
+            case 'S':
+                o->no_confidence = true;
+                break;
+            case 'q':
+                o->quiet = true;
+                break;
             case 'V':
                 printf("This is tierbench ab, Version %s (ApacheBench 2.3 compatible)\n",
                        TB_VERSION);
@@ -424,7 +447,8 @@ int lg_cmd_ab(int argc, char **argv)
             goto done;
     }
     /* ab's own default headers; -H lines with the same name replace them. */
-    const char *ua = o.http10 ? "User-Agent: ApacheBench/2.3" : "User-Agent: tierbench-ab/" TB_VERSION;
+    const char *ua =
+        o.http10 ? "User-Agent: ApacheBench/2.3" : "User-Agent: tierbench-ab/" TB_VERSION;
     if (add_header(&o, ua, false) < 0 || add_header(&o, "Accept: */*", false) < 0)
         goto done;
     /* Move the defaults in front so the user's -H lines come last, as in ab. */

@@ -111,8 +111,7 @@ static int parse_args(int argc, char **argv, struct wrk_opts *o)
             v = opt_value(argc, argv, &i, "-c", "--connections");
             if (!v || lg_parse_si(v, &o->connections) < 0 || o->connections == 0 ||
                 o->connections > 1000000) {
-                fprintf(stderr, "tierbench wrk: invalid number of connections '%s'\n",
-                        v ? v : "");
+                fprintf(stderr, "tierbench wrk: invalid number of connections '%s'\n", v ? v : "");
                 return -1;
             }
         } else if (is_opt(a, "-d", "--duration")) {

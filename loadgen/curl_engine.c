@@ -195,8 +195,7 @@ int lg_run_curl(const struct lg_config *cfg, const struct lg_url *url, struct ru
         cfg->detail->connect_req_us = hist_new(HIST_SIG_BITS_DEFAULT, HIST_MAX_US_DEFAULT);
         cfg->detail->processing_us = hist_new(HIST_SIG_BITS_DEFAULT, HIST_MAX_US_DEFAULT);
         cfg->detail->thread_rps = hist_new(HIST_SIG_BITS_DEFAULT, HIST_MAX_US_DEFAULT);
-        if (!cfg->detail->connect_req_us || !cfg->detail->processing_us ||
-            !cfg->detail->thread_rps)
+        if (!cfg->detail->connect_req_us || !cfg->detail->processing_us || !cfg->detail->thread_rps)
             goto nomem;
     }
     conns = calloc(n, sizeof(*conns));

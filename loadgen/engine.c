@@ -31,8 +31,8 @@
 #define CONNECT_RETRY_US 1000
 /* Per-second timeline histograms: coarse (1.6%) and short (60 s max) to stay small. */
 #define SEC_SIG_BITS 6
-#define SEC_MAX_US 60000000ull
-#define STATUS_MAX 600
+#define SEC_MAX_US   60000000ull
+#define STATUS_MAX   600
 
 static volatile sig_atomic_t stop_flag;
 
@@ -716,8 +716,8 @@ static int build_kinds(struct engine *e, char *err, size_t errlen)
         e->kinds[i].buf = malloc(cap);
         if (!e->kinds[i].buf)
             goto nomem;
-        long len = lg_request_build(&e->url, &rqs[i], cfg->keep_alive, cfg->http10,
-                                    e->kinds[i].buf, cap);
+        long len =
+            lg_request_build(&e->url, &rqs[i], cfg->keep_alive, cfg->http10, e->kinds[i].buf, cap);
         if (len < 0) {
             snprintf(err, errlen, "request too large");
             return -1;
@@ -781,8 +781,8 @@ static int worker_setup(struct worker *w, struct engine *e, unsigned index, unsi
         w->connect_req = hnew();
         w->processing = hnew();
     }
-    if (w->epfd < 0 || !w->rbuf || !w->conns || !w->heap || !w->lat || !w->connect ||
-        !w->ttfb || (e->rate && !w->lat_unc) || (e->detail && (!w->connect_req || !w->processing)))
+    if (w->epfd < 0 || !w->rbuf || !w->conns || !w->heap || !w->lat || !w->connect || !w->ttfb ||
+        (e->rate && !w->lat_unc) || (e->detail && (!w->connect_req || !w->processing)))
         return -1;
     for (unsigned i = 0; i < nconns; i++) {
         struct conn *c = &w->conns[i];
@@ -980,8 +980,8 @@ int lg_run(const struct lg_config *cfg, struct run_result *out, char *err, size_
         for (unsigned i = 0; i < nw; i++) {
             uint64_t d = atomic_load_explicit(&ws[i].done_atomic, memory_order_relaxed);
             done += d + atomic_load_explicit(&ws[i].fail_atomic, memory_order_relaxed);
-            if (last_done && cfg->detail && cfg->detail->thread_rps && !atomic_load(&ws[i].finished) &&
-                now > last_sample) {
+            if (last_done && cfg->detail && cfg->detail->thread_rps &&
+                !atomic_load(&ws[i].finished) && now > last_sample) {
                 double rps = (double)(d - last_done[i]) * 1e6 / (double)(now - last_sample);
                 hist_record(cfg->detail->thread_rps, (uint64_t)(rps + 0.5));
             }
@@ -998,7 +998,8 @@ int lg_run(const struct lg_config *cfg, struct run_result *out, char *err, size_
         pthread_join(ws[i].tid, NULL);
     started = 0;
     merge_results(&e, ws, nw, out);
-    if (!out->latency || !out->connect_us || !out->ttfb_us || (e.rate && !out->latency_uncorrected)) {
+    if (!out->latency || !out->connect_us || !out->ttfb_us ||
+        (e.rate && !out->latency_uncorrected)) {
         snprintf(err, errlen, "out of memory");
         run_result_free(out);
         goto fail;

@@ -109,8 +109,7 @@ void lg_fmt_wrk_header(FILE *f, const char *url, uint64_t duration_us, unsigned 
  * `ticks` reports per half. */
 static void put_spectrum(FILE *f, const struct hist *h)
 {
-    fprintf(f, "%12s %12s %12s %12s\n\n", "Value", "Percentile", "TotalCount",
-            "1/(1-Percentile)");
+    fprintf(f, "%12s %12s %12s %12s\n\n", "Value", "Percentile", "TotalCount", "1/(1-Percentile)");
     uint64_t total = hist_count(h);
     if (total == 0)
         return;
@@ -224,9 +223,10 @@ void lg_fmt_errno_table(FILE *f, const struct lg_detail *d)
             uint64_t n = d->errno_counts[k][j];
             if (!n)
                 continue;
-            const char *why = j ? strerror(j) : k == RUN_ERR_TIMEOUT ? "no response in time"
-                                              : k == RUN_ERR_PARSE   ? "invalid HTTP response"
-                                                                     : "connection closed";
+            const char *why = j                      ? strerror(j)
+                              : k == RUN_ERR_TIMEOUT ? "no response in time"
+                              : k == RUN_ERR_PARSE   ? "invalid HTTP response"
+                                                     : "connection closed";
             fprintf(f, "    %-8s %-40s %10llu\n", run_err_names[k], why, (unsigned long long)n);
         }
     }

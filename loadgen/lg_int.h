@@ -16,11 +16,11 @@
 
 struct lg_url {
     bool https;
-    char host[256];      /* host name or dotted quad, no brackets */
-    unsigned port;       /* 80 / 443 by default */
-    bool port_explicit;  /* the URL named the port */
-    char path[2048];     /* path and query, "/" when the URL had none */
-    char hostport[300];  /* the Host header value: host, or host:port when not the default */
+    char host[256];     /* host name or dotted quad, no brackets */
+    unsigned port;      /* 80 / 443 by default */
+    bool port_explicit; /* the URL named the port */
+    char path[2048];    /* path and query, "/" when the URL had none */
+    char hostport[300]; /* the Host header value: host, or host:port when not the default */
 };
 
 /* Parses http://host[:port][/path] (or https://). Returns 0, or -1 with a one-line reason. */

@@ -246,8 +246,8 @@ START_TEST(test_request_build_default_and_replaced_headers)
     buf[n] = '\0';
     ck_assert_str_eq(buf, "GET /p HTTP/1.1\r\nHost: h:8080\r\nConnection: close\r\n\r\n");
     const char *hdrs[] = {"host: other", "X-A: 1"};
-    struct lg_request rq2 = {.method = "POST", .headers = hdrs, .nheaders = 2, .body = "ab",
-                             .body_bytes = 2};
+    struct lg_request rq2 = {
+        .method = "POST", .headers = hdrs, .nheaders = 2, .body = "ab", .body_bytes = 2};
     n = lg_request_build(&u, &rq2, true, true, buf, sizeof(buf));
     buf[n] = '\0';
     ck_assert_str_eq(buf, "POST /p HTTP/1.0\r\nConnection: Keep-Alive\r\nContent-Length: 2\r\n"
@@ -353,9 +353,14 @@ START_TEST(test_wrk_report_lines_in_wrk_order)
     struct lg_wrk_fmt o = {.latency = true};
     char *out = capture_wrk(&r, &d, &o);
     const char *order[] = {"  Thread Stats   Avg      Stdev     Max   +/- Stdev\n",
-                           "    Latency   ", "    Req/Sec    ", "  Latency Distribution\n",
-                           "     50%  ", "     99%  ", "  1000 requests in 2.00s, 159.18KB read\n",
-                           "Requests/sec:    500.00\n", "Transfer/sec:     79.59KB\n"};
+                           "    Latency   ",
+                           "    Req/Sec    ",
+                           "  Latency Distribution\n",
+                           "     50%  ",
+                           "     99%  ",
+                           "  1000 requests in 2.00s, 159.18KB read\n",
+                           "Requests/sec:    500.00\n",
+                           "Transfer/sec:     79.59KB\n"};
     const char *at = out;
     for (size_t i = 0; i < sizeof(order) / sizeof(order[0]); i++) {
         const char *p = strstr(at, order[i]);
@@ -385,7 +390,8 @@ START_TEST(test_wrk2_percentile_block_for_constant_rate)
     hist_record(r.latency_uncorrected, 100);
     struct lg_wrk_fmt o = {.latency = true, .u_latency = true};
     char *out = capture_wrk(&r, &d, &o);
-    ck_assert_ptr_nonnull(strstr(out, "  Latency Distribution (HdrHistogram - Recorded Latency)\n"));
+    ck_assert_ptr_nonnull(
+        strstr(out, "  Latency Distribution (HdrHistogram - Recorded Latency)\n"));
     ck_assert_ptr_nonnull(strstr(out, " 99.999%"));
     ck_assert_ptr_nonnull(strstr(out, "  Detailed Percentile spectrum:\n"));
     ck_assert_ptr_nonnull(strstr(out, "#[Mean    = "));
@@ -406,8 +412,14 @@ START_TEST(test_ab_report_counts_failures_like_ab)
     r.errors[RUN_ERR_READ] = 2;
     r.length_errors = 3;
     run_status_add(&r, 302, 5);
-    struct lg_ab_fmt o = {.host = "127.0.0.1", .port = 80, .path = "/", .concurrency = 10,
-                          .threads = 2, .keepalive = true, .confidence = true, .percentile = true};
+    struct lg_ab_fmt o = {.host = "127.0.0.1",
+                          .port = 80,
+                          .path = "/",
+                          .concurrency = 10,
+                          .threads = 2,
+                          .keepalive = true,
+                          .confidence = true,
+                          .percentile = true};
     char *out = NULL;
     size_t len = 0;
     FILE *f = open_memstream(&out, &len);

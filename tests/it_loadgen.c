@@ -110,8 +110,8 @@ static void check_framing(const char *path, const char *method, uint64_t body_ea
     cfg.nrequests = 1;
     struct run_result r;
     run_ok(&cfg, &r);
-    ck_assert_msg(r.requests == 800, "%s %s: %llu requests, errors r%llu p%llu t%llu", method,
-                  path, (unsigned long long)r.requests, (unsigned long long)r.errors[RUN_ERR_READ],
+    ck_assert_msg(r.requests == 800, "%s %s: %llu requests, errors r%llu p%llu t%llu", method, path,
+                  (unsigned long long)r.requests, (unsigned long long)r.errors[RUN_ERR_READ],
                   (unsigned long long)r.errors[RUN_ERR_PARSE],
                   (unsigned long long)r.errors[RUN_ERR_TIMEOUT]);
     ck_assert_uint_eq(testsrv_requests(srv), 800);
@@ -205,8 +205,8 @@ START_TEST(test_refused_connections_counted_and_run_ends_on_time)
     unsigned port = testsrv_port(srv);
     testsrv_stop(srv); /* the port is now closed */
     snprintf(url, sizeof(url), "http://127.0.0.1:%u/", port);
-    struct lg_config cfg = {.url = url, .threads = 2, .connections = 4, .duration_us = 500000,
-                            .keep_alive = true};
+    struct lg_config cfg = {
+        .url = url, .threads = 2, .connections = 4, .duration_us = 500000, .keep_alive = true};
     struct lg_detail d;
     memset(&d, 0, sizeof(d));
     cfg.detail = &d;
@@ -332,8 +332,7 @@ END_TEST
 
 START_TEST(test_bad_url_and_unresolvable_host_fail_cleanly)
 {
-    struct lg_config cfg = {.url = "ftp://x/", .threads = 1, .connections = 1,
-                            .max_requests = 1};
+    struct lg_config cfg = {.url = "ftp://x/", .threads = 1, .connections = 1, .max_requests = 1};
     struct run_result r;
     char err[256];
     ck_assert_int_eq(lg_run(&cfg, &r, err, sizeof(err)), -1);

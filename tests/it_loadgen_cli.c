@@ -108,7 +108,7 @@ static size_t report_lines(char *text, const char *first, char **lines)
         next = strchr(l, '\n');
         if (next)
             *next++ = '\0';
-        if (!on && strstr(l, first) == l)
+        if (!on && first && strstr(l, first) == l)
             on = true;
         if (!on)
             continue;
@@ -154,7 +154,8 @@ static int tokens(const char *l, struct tok *t, int max)
         while (e > s && isalpha((unsigned char)l[e - 1]))
             e--;
         t[n].nend = e;
-        t[n].num = isdigit((unsigned char)l[s]) || (l[s] == '-' && isdigit((unsigned char)l[s + 1]));
+        t[n].num =
+            isdigit((unsigned char)l[s]) || (l[s] == '-' && isdigit((unsigned char)l[s + 1]));
         n++;
     }
     return n;
@@ -163,8 +164,8 @@ static int tokens(const char *l, struct tok *t, int max)
 /* Lines whose values are free text (host names, paths, server names). */
 static bool free_line(const char *l)
 {
-    static const char *const labels[] = {"Running ", "Server Software:", "Server Hostname:",
-                                         "Document Path:"};
+    static const char *const labels[] = {"Running ",
+                                         "Server Software:", "Server Hostname:", "Document Path:"};
     for (size_t i = 0; i < sizeof(labels) / sizeof(labels[0]); i++)
         if (!strncmp(l, labels[i], strlen(labels[i])))
             return true;
@@ -196,7 +197,8 @@ static bool same_shape(const char *a, const char *b, char *why, size_t whylen)
             snprintf(why, whylen, "token %d: number vs text", i + 1);
             return false;
         }
-        if (!ta[i].num && (ta[i].len != tb_[i].len || strncmp(ta[i].s, tb_[i].s, (size_t)ta[i].len))) {
+        if (!ta[i].num &&
+            (ta[i].len != tb_[i].len || strncmp(ta[i].s, tb_[i].s, (size_t)ta[i].len))) {
             snprintf(why, whylen, "token %d: '%.*s' vs '%.*s'", i + 1, ta[i].len, ta[i].s,
                      tb_[i].len, tb_[i].s);
             return false;
@@ -218,8 +220,7 @@ static bool same_shape(const char *a, const char *b, char *why, size_t whylen)
 
 /* Compares two outputs' report sections line by line; fails the test with the first
  * difference. */
-static void assert_same_layout(const char *what, char *want_text, char *got_text,
-                               const char *first)
+static void assert_same_layout(const char *what, char *want_text, char *got_text, const char *first)
 {
     char *want[MAX_LINES], *got[MAX_LINES];
     ck_assert_ptr_nonnull(want_text);
@@ -325,8 +326,8 @@ START_TEST(test_ab_post_no_confidence_layout_matches_ab)
     ck_assert_int_ge(fd, 0);
     ck_assert_int_eq(write(fd, "hello body\n", 11), 11);
     close(fd);
-    const char *args[] = {"ab", "-n", "300", "-c", "5", "-S", "-d", "-p", body, "-T",
-                          "text/plain", NULL};
+    const char *args[] = {"ab", "-n", "300", "-c", "5",          "-S",
+                          "-d", "-p", body,  "-T", "text/plain", NULL};
     golden_run("ab_post_S_d.txt", "Server Software:", "/fixed", args);
     unlink(body);
 }
@@ -395,7 +396,8 @@ START_TEST(test_bad_input_fails_with_one_line)
     ck_assert_ptr_nonnull(strstr(err, "invalid URL"));
     ck_assert_int_eq(count_lines(err), 1);
     free(err);
-    char *a2[] = {(char *)tb(), "ab", "-n", "10", "--no-save", "http://no-such-host.invalid/", NULL};
+    char *a2[] = {(char *)tb(), "ab", "-n", "10", "--no-save", "http://no-such-host.invalid/",
+                  NULL};
     ck_assert_int_ne(run_cmd(a2, NULL, &err, 0, 10000), 0);
     ck_assert_ptr_nonnull(strstr(err, "resolve"));
     ck_assert_int_eq(count_lines(err), 1);
@@ -420,8 +422,8 @@ END_TEST
 START_TEST(test_wrk_rate_prints_wrk2_percentiles)
 {
     srv = testsrv_start(NULL);
-    char *argv[] = {(char *)tb(), "wrk", "-t1", "-c4", "-d1s", "-R", "400", "--latency", "-U",
-                    "--no-save", url_of("/fixed"), NULL};
+    char *argv[] = {(char *)tb(), "wrk",       "-t1", "-c4",       "-d1s",           "-R",
+                    "400",        "--latency", "-U",  "--no-save", url_of("/fixed"), NULL};
     char *out = NULL;
     ck_assert_int_eq(run_cmd(argv, &out, NULL, 0, 10000), 0);
     ck_assert_ptr_nonnull(strstr(out, "  Latency Distribution (HdrHistogram - Recorded Latency)\n"
@@ -451,8 +453,9 @@ START_TEST(test_ab_writes_csv_and_gnuplot_files)
     char csv[] = "/tmp/tb_it_csvXXXXXX", gp[] = "/tmp/tb_it_gpXXXXXX";
     close(mkstemp(csv));
     close(mkstemp(gp));
-    char *argv[] = {(char *)tb(), "ab", "-n", "300", "-c", "3", "-e", csv, "-g", gp, "-q",
-                    "--no-save", url_of("/fixed"), NULL};
+    char *argv[] = {
+        (char *)tb(),     "ab", "-n", "300", "-c", "3", "-e", csv, "-g", gp, "-q", "--no-save",
+        url_of("/fixed"), NULL};
     char *out = NULL, *err = NULL;
     ck_assert_int_eq(run_cmd(argv, &out, &err, 0, 10000), 0);
     ck_assert_ptr_null(strstr(err, "Completed")); /* -q */
@@ -477,8 +480,8 @@ END_TEST
 START_TEST(test_ab_head_and_progress_lines)
 {
     srv = testsrv_start(NULL);
-    char *argv[] = {(char *)tb(), "ab", "-n", "1000", "-c", "4", "-k", "-i", "--no-save",
-                    url_of("/fixed"), NULL};
+    char *argv[] = {(char *)tb(), "ab", "-n",        "1000",           "-c", "4",
+                    "-k",         "-i", "--no-save", url_of("/fixed"), NULL};
     char *out = NULL, *err = NULL;
     ck_assert_int_eq(run_cmd(argv, &out, &err, 0, 10000), 0);
     ck_assert_ptr_nonnull(strstr(out, "Document Length:        0 bytes\n"));
@@ -496,8 +499,8 @@ END_TEST
 START_TEST(test_sigint_prints_partial_report)
 {
     srv = testsrv_start(NULL);
-    char *argv[] = {(char *)tb(), "wrk", "-t1", "-c2", "-d20s", "--no-save", url_of("/fixed"),
-                    NULL};
+    char *argv[] = {(char *)tb(),     "wrk", "-t1", "-c2", "-d20s", "--no-save",
+                    url_of("/fixed"), NULL};
     char *out = NULL;
     uint64_t t0 = clock_now_us();
     int rc = run_cmd(argv, &out, NULL, 500, 5000);
@@ -539,8 +542,8 @@ START_TEST(test_serve_delay_20ms_p50_within_20_to_22ms)
     ck_assert_msg(port > 0, "tierbench serve did not report its port");
     char u[128];
     snprintf(u, sizeof(u), "http://127.0.0.1:%u/api/delay?ms=20", port);
-    struct lg_config cfg = {.url = u, .threads = 2, .connections = 8, .duration_us = 1000000,
-                            .keep_alive = true};
+    struct lg_config cfg = {
+        .url = u, .threads = 2, .connections = 8, .duration_us = 1000000, .keep_alive = true};
     struct run_result r;
     char err[256];
     int rc = lg_run(&cfg, &r, err, sizeof(err));

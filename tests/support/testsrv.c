@@ -19,13 +19,13 @@
 #include <unistd.h>
 
 #define TS_MAX_CONNS 2048
-#define TS_BUF 8192
+#define TS_BUF       8192
 
 struct ts_conn {
     int fd;
     size_t len;
-    bool stalled;        /* /stall: never answer */
-    uint64_t due_us;     /* /delay: answer at this time; 0: not waiting */
+    bool stalled;    /* /stall: never answer */
+    uint64_t due_us; /* /delay: answer at this time; 0: not waiting */
     char buf[TS_BUF];
 };
 
@@ -123,8 +123,8 @@ static bool answer(struct testsrv *s, struct ts_conn *c, size_t hl)
     bool close_after = false;
     if (header(c->buf, hl, "Connection", v, sizeof(v)))
         close_after = !strcasecmp(v, "close");
-    if (!strcmp(proto, "HTTP/1.0") && !(header(c->buf, hl, "Connection", v, sizeof(v)) &&
-                                        !strcasecmp(v, "keep-alive")))
+    if (!strcmp(proto, "HTTP/1.0") &&
+        !(header(c->buf, hl, "Connection", v, sizeof(v)) && !strcasecmp(v, "keep-alive")))
         close_after = true;
     if (!strcmp(path, "/reset")) {
         conn_drop(c, true);
@@ -149,7 +149,8 @@ static bool answer(struct testsrv *s, struct ts_conn *c, size_t hl)
     if (!strcmp(path, "/chunked")) {
         n = snprintf(out, sizeof(out),
                      "HTTP/1.1 200 OK\r\nServer: testsrv\r\n%sTransfer-Encoding: chunked\r\n\r\n%s",
-                     conn_hdr, head ? "" : "2\r\nhe\r\n3;ext=1\r\nllo\r\n0\r\nX-Trailer: 1\r\n\r\n");
+                     conn_hdr,
+                     head ? "" : "2\r\nhe\r\n3;ext=1\r\nllo\r\n0\r\nX-Trailer: 1\r\n\r\n");
     } else if (!strcmp(path, "/close")) {
         n = snprintf(out, sizeof(out), "HTTP/1.1 200 OK\r\nServer: testsrv\r\n\r\n%s",
                      head ? "" : "hello");
@@ -163,9 +164,10 @@ static bool answer(struct testsrv *s, struct ts_conn *c, size_t hl)
         n = snprintf(out, sizeof(out), "HTTP/1.1 204 No Content\r\nServer: testsrv\r\n%s\r\n",
                      conn_hdr);
     } else if (!strcmp(path, "/304")) {
-        n = snprintf(out, sizeof(out),
-                     "HTTP/1.1 304 Not Modified\r\nServer: testsrv\r\n%sContent-Length: 100\r\n\r\n",
-                     conn_hdr);
+        n = snprintf(
+            out, sizeof(out),
+            "HTTP/1.1 304 Not Modified\r\nServer: testsrv\r\n%sContent-Length: 100\r\n\r\n",
+            conn_hdr);
     } else {
         int code = 200;
         if (!strncmp(path, "/status/", 8))
