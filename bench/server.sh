@@ -5,7 +5,8 @@
 # the ratios, the cost of recording stats (against --no-stats), and context switches and
 # server CPU time per request (from /proc, medians over rounds). Everything listens on free loopback ports and is stopped on exit.
 #
-# usage: bench/server.sh [-d SECONDS] [-r ROUNDS] [-c CONNECTIONS] [--strace]
+# usage: bench/server.sh [-d SECONDS] [-r ROUNDS] [-c CONNECTIONS] [--nginx-workers N|auto]
+#                        [--strace]
 #   TIERBENCH=path/to/tierbench skips the build (default: make, then build/tierbench).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -14,13 +15,15 @@ DURATION_S=3
 ROUNDS=3
 CONNS=50
 STRACE=0
+NGINX_WORKERS=auto
 while [ $# -gt 0 ]; do
 	case "$1" in
 	-d) DURATION_S="$2"; shift 2 ;;
 	-r) ROUNDS="$2"; shift 2 ;;
 	-c) CONNS="$2"; shift 2 ;;
 	--strace) STRACE=1; shift ;;
-	-h|--help) sed -n '2,10p' "$0"; exit 0 ;;
+	--nginx-workers) NGINX_WORKERS="$2"; shift 2 ;;
+	-h|--help) sed -n '2,11p' "$0"; exit 0 ;;
 	*) echo "bench/server.sh: unknown option $1" >&2; exit 2 ;;
 	esac
 done
@@ -74,7 +77,7 @@ P_NOSTATS=$(free_port)
 PID_NOSTATS=$!; PIDS+=("$PID_NOSTATS")
 P_NGX=$(free_port)
 cat >"$TMP/nginx.conf" <<EOF
-worker_processes auto;
+worker_processes $NGINX_WORKERS;
 daemon off;
 pid $TMP/nginx.pid;
 error_log $TMP/nginx-error.log;
@@ -124,7 +127,8 @@ cputicks() {
 HZ=$(getconf CLK_TCK)
 
 declare -A RPS CSW CPU
-echo "wrk -t1 -c$CONNS -d${DURATION_S}s /api/health, $ROUNDS rounds, $(nproc) cores" >&2
+echo "wrk -t1 -c$CONNS -d${DURATION_S}s /api/health, $ROUNDS rounds, $(nproc) cores," \
+	"nginx worker_processes $NGINX_WORKERS" >&2
 for r in $(seq 1 "$ROUNDS"); do
 	for i in "${!NAMES[@]}"; do
 		n=${NAMES[$i]}
