@@ -513,49 +513,123 @@ START_TEST(test_sigint_prints_partial_report)
 }
 END_TEST
 
-START_TEST(test_serve_delay_20ms_p50_within_20_to_22ms)
+/* A running `tierbench serve` on ephemeral ports (main and admin). */
+struct serve {
+    pid_t pid;
+    int log_fd;
+    char log[32];
+    unsigned port, admin_port;
+};
+
+static unsigned port_after(const char *text, const char *marker)
+{
+    const char *p = text ? strstr(text, marker) : NULL;
+    return p ? (unsigned)strtoul(p + strlen(marker), NULL, 10) : 0;
+}
+
+/* Returns false (after printing SKIP) when serve is not built. */
+static bool serve_start(struct serve *sv)
 {
     char *help[] = {(char *)tb(), "serve", "--help", NULL};
     if (run_cmd(help, NULL, NULL, 0, 5000) != 0) {
-        fprintf(stderr, "SKIP: tierbench serve is not built; /api/delay check not run\n");
-        return;
+        fprintf(stderr, "SKIP: tierbench serve is not built; checks against it not run\n");
+        return false;
     }
-    char log[] = "/tmp/tb_it_serveXXXXXX";
-    int fd = mkstemp(log);
-    ck_assert_int_ge(fd, 0);
-    pid_t pid = fork();
-    if (pid == 0) {
-        dup2(fd, 1);
-        dup2(fd, 2);
-        execl(tb(), tb(), "serve", "--port", "0", "--no-admin", "--threads", "16", (char *)NULL);
+    memset(sv, 0, sizeof(*sv));
+    snprintf(sv->log, sizeof(sv->log), "/tmp/tb_it_serveXXXXXX");
+    sv->log_fd = mkstemp(sv->log);
+    ck_assert_int_ge(sv->log_fd, 0);
+    sv->pid = fork();
+    if (sv->pid == 0) {
+        dup2(sv->log_fd, 1);
+        dup2(sv->log_fd, 2);
+        execl(tb(), tb(), "serve", "--port", "0", "--admin-port", "0", "--threads", "16",
+              (char *)NULL);
         _exit(127);
     }
-    unsigned port = 0;
-    for (int i = 0; i < 100 && !port; i++) {
+    for (int i = 0; i < 100 && (!sv->port || !sv->admin_port); i++) {
         clock_sleep_us(50000);
-        char *s = slurp(log);
-        const char *p = s ? strstr(s, "listening on http://127.0.0.1:") : NULL;
-        if (p)
-            port = (unsigned)strtoul(p + strlen("listening on http://127.0.0.1:"), NULL, 10);
-        free(s);
+        char *t = slurp(sv->log);
+        sv->port = port_after(t, "listening on http://127.0.0.1:");
+        sv->admin_port = port_after(t, "admin API on http://127.0.0.1:");
+        free(t);
     }
-    ck_assert_msg(port > 0, "tierbench serve did not report its port");
+    ck_assert_msg(sv->port > 0 && sv->admin_port > 0, "tierbench serve did not report its ports");
+    return true;
+}
+
+static void serve_stop(struct serve *sv)
+{
+    kill(sv->pid, SIGTERM);
+    waitpid(sv->pid, NULL, 0);
+    close(sv->log_fd);
+    unlink(sv->log);
+}
+
+/* The server's own request count from its admin API ("totals":{"requests":N). */
+static long long serve_requests(const struct serve *sv)
+{
     char u[128];
-    snprintf(u, sizeof(u), "http://127.0.0.1:%u/api/delay?ms=20", port);
+    snprintf(u, sizeof(u), "http://127.0.0.1:%u/api/stats", sv->admin_port);
+    char *argv[] = {"curl", "-s", u, NULL};
+    char *out = NULL;
+    if (run_cmd(argv, &out, NULL, 0, 5000) != 0) {
+        free(out);
+        return -1;
+    }
+    const char *p = out ? strstr(out, "\"totals\":{\"requests\":") : NULL;
+    long long n = p ? strtoll(p + strlen("\"totals\":{\"requests\":"), NULL, 10) : -1;
+    free(out);
+    return n;
+}
+
+START_TEST(test_serve_delay_20ms_p50_within_20_to_22ms)
+{
+    struct serve sv;
+    if (!serve_start(&sv))
+        return;
+    char u[128];
+    snprintf(u, sizeof(u), "http://127.0.0.1:%u/api/delay?ms=20", sv.port);
     struct lg_config cfg = {
         .url = u, .threads = 2, .connections = 8, .duration_us = 1000000, .keep_alive = true};
     struct run_result r;
     char err[256];
     int rc = lg_run(&cfg, &r, err, sizeof(err));
-    kill(pid, SIGTERM);
-    waitpid(pid, NULL, 0);
-    close(fd);
-    unlink(log);
+    serve_stop(&sv);
     ck_assert_msg(rc == 0, "%s", err);
     uint64_t p50 = hist_percentile(r.latency, 50);
     ck_assert_msg(p50 >= 20000 && p50 <= 22000, "p50 %llu us", (unsigned long long)p50);
     ck_assert_uint_eq(run_errors_total(&r), 0);
     run_result_free(&r);
+}
+END_TEST
+
+START_TEST(test_serve_counts_equal_requests_completed)
+{
+    if (access("/usr/bin/curl", X_OK) != 0) {
+        fprintf(stderr, "SKIP: curl is not installed; serve count check not run\n");
+        return;
+    }
+    struct serve sv;
+    if (!serve_start(&sv))
+        return;
+    char u[128];
+    snprintf(u, sizeof(u), "http://127.0.0.1:%u/api/health", sv.port);
+    struct lg_config cfg = {
+        .url = u, .threads = 2, .connections = 10, .max_requests = 5000, .keep_alive = true};
+    struct run_result r1, r2;
+    char err[256];
+    ck_assert_msg(lg_run(&cfg, &r1, err, sizeof(err)) == 0, "%s", err);
+    cfg.keep_alive = false;
+    cfg.max_requests = 1000;
+    ck_assert_msg(lg_run(&cfg, &r2, err, sizeof(err)) == 0, "%s", err);
+    long long served = serve_requests(&sv);
+    serve_stop(&sv);
+    ck_assert_uint_eq(r1.requests, 5000);
+    ck_assert_uint_eq(r2.requests, 1000);
+    ck_assert_int_eq(served, 6000);
+    run_result_free(&r1);
+    run_result_free(&r2);
 }
 END_TEST
 
@@ -582,6 +656,7 @@ static Suite *cli_suite(void)
     tcase_add_test(te, test_ab_writes_csv_and_gnuplot_files);
     tcase_add_test(te, test_ab_head_and_progress_lines);
     tcase_add_test(te, test_serve_delay_20ms_p50_within_20_to_22ms);
+    tcase_add_test(te, test_serve_counts_equal_requests_completed);
     suite_add_tcase(s, te);
     return s;
 }
