@@ -216,7 +216,9 @@ int lg_cmd_wrk(int argc, char **argv)
     }
     struct lg_url url;
     char err[512];
-    if (lg_url_parse(o.url, &url, err, sizeof(err)) < 0) {
+    /* Like wrk, an unresolvable host fails before the "Running" header. */
+    if (lg_url_parse(o.url, &url, err, sizeof(err)) < 0 ||
+        lg_url_resolve_check(&url, err, sizeof(err)) < 0) {
         fprintf(stderr, "tierbench wrk: %s\n", err);
         return 1;
     }

@@ -699,6 +699,14 @@ static int resolve(struct engine *e, char *err, size_t errlen)
     return 0;
 }
 
+int lg_url_resolve_check(const struct lg_url *url, char *err, size_t errlen)
+{
+    struct engine e;
+    memset(&e, 0, sizeof(e));
+    e.url = *url;
+    return resolve(&e, err, errlen);
+}
+
 static int build_kinds(struct engine *e, char *err, size_t errlen)
 {
     const struct lg_config *cfg = e->cfg;

@@ -102,6 +102,9 @@ void lg_bar_clear(struct lg_bar *b);
 int lg_run_curl(const struct lg_config *cfg, const struct lg_url *url, struct run_result *out,
                 char *err, size_t errlen);
 
+/* Resolves the URL's host (as lg_run will); 0, or -1 with "unable to resolve ..." in err. */
+int lg_url_resolve_check(const struct lg_url *url, char *err, size_t errlen);
+
 /* Shared by both engines: the stop flag set by lg_stop. */
 bool lg_stop_requested(void);
 void lg_stop_reset(void);
