@@ -33,7 +33,7 @@ struct srv_config {
     bool sched_batch;            /* run main workers as SCHED_BATCH (see srv.c; measured +30%) */
 };
 
-/* Defaults: 127.0.0.1:9000, 64 threads, admin 127.0.0.1:9001 (4 threads), keep-alive 5000 ms,
+/* Defaults: 127.0.0.1:9000, 256 threads, admin 127.0.0.1:9001 (4 threads), keep-alive 5000 ms,
  * request timeout 30000 ms, body 1 MiB, headers 16 KiB, cache on (TTL 60 s, 1000 entries),
  * exchange work 200 us, stats on, SCHED_BATCH workers. */
 void srv_config_default(struct srv_config *cfg);

@@ -22,7 +22,7 @@ void srv_config_default(struct srv_config *cfg)
     *cfg = (struct srv_config){
         .bind_addr = "127.0.0.1",
         .port = 9000,
-        .threads = 64,
+        .threads = 256,
         .docroot = NULL,
         .admin_bind_addr = "127.0.0.1",
         .admin_port = 9001,
