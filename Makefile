@@ -31,7 +31,7 @@ PKG_db := sqlite3
 PKG_reports := libcjson
 PKG_loadgen := libcurl libcjson
 PKG_console := ncursesw libcurl libcjson
-LIBS_server := -lcivetweb
+LIBS_server := -lcivetweb -lz
 LIBS_loadgen := -lhttp_parser
 LIBS_common := -lm -lpthread
 
