@@ -104,6 +104,7 @@ struct srv {
     double started_unix_s;
     struct srv_stats_rec *stats; /* thread blocks; only busy flags when stats are off */
     struct srv_cache *cache;     /* NULL when the cache is off */
+    struct srv_gzcache *gzcache; /* compressed static files */
     pthread_mutex_t cache_lock;
     atomic_uint_fast64_t cache_hits, cache_misses;
     atomic_uint_fast64_t conns_open, conns_total;
@@ -152,8 +153,26 @@ void srv_static_handle(struct srv *s, struct mg_connection *c, const struct mg_r
  * file's real path in out; -1 for a malformed or escaping path (a ".." segment, a backslash,
  * a symlink out of the docroot); -2 when nothing is there. Directories map to index.html. */
 int srv_static_resolve(const char *docroot_real, const char *uri_path, char *out, size_t outlen);
-/* The Content-Type for a file name, and whether the seed's cache rule applies to it. */
-const char *srv_static_mime(const char *path, bool *cacheable);
+/* The Content-Type for a file name, whether the seed's cache rule applies to it, and whether it
+ * is text worth gzipping. */
+const char *srv_static_mime(const char *path, bool *cacheable, bool *compressible);
+/* Whether an Accept-Encoding value accepts gzip (listed and not q=0). NULL: no. */
+bool srv_static_accepts_gzip(const char *accept_encoding);
+
+/* gzip.c: gzip-compressed static files, cached. */
+struct srv_gzblob; /* immutable compressed bytes, reference-counted */
+struct srv_gzcache;
+/* Compresses len bytes into a new blob (one reference). Returns 0 or -1. */
+int srv_gzip(const void *in, size_t len, struct srv_gzblob **out);
+const unsigned char *srv_gzblob_data(const struct srv_gzblob *b, size_t *len);
+void srv_gzblob_release(struct srv_gzblob *b); /* NULL is accepted */
+struct srv_gzcache *srv_gzcache_new(unsigned entries);
+void srv_gzcache_free(struct srv_gzcache *c);
+/* The compressed form of the file (path, mtime_ns, size), with a reference the caller releases.
+ * On a miss: NULL when content is NULL, else content (size bytes) is compressed and cached.
+ * Thread-safe. */
+struct srv_gzblob *srv_gzcache_get(struct srv_gzcache *c, const char *path, uint64_t mtime_ns,
+                                   uint64_t size, const void *content);
 
 /* admin.c: the admin context (/api/stats, /metrics). */
 int srv_admin_start(struct srv *s, char *err, size_t errlen);

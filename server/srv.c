@@ -217,6 +217,11 @@ int srv_start(const struct srv_config *cfg, struct srv **out, char *err, size_t 
         snprintf(err, errlen, "bad threads or port");
         goto fail;
     }
+    s->gzcache = srv_gzcache_new(64);
+    if (!s->gzcache) {
+        snprintf(err, errlen, "out of memory (gzip cache)");
+        goto fail;
+    }
     if (cfg->cache_enabled) {
         s->cache = srv_cache_new(cfg->cache_entries ? cfg->cache_entries : 1,
                                  (uint64_t)cfg->cache_ttl_s * 1000000);
@@ -366,6 +371,7 @@ void srv_stop(struct srv *s)
         stop_ctx(s->ctx, s->cfg.bind_addr, s->port); /* joins workers after in-flight requests */
     srv_stats_rec_free(s->stats);
     srv_cache_free(s->cache);
+    srv_gzcache_free(s->gzcache);
     pthread_mutex_destroy(&s->cache_lock);
     pthread_mutex_destroy(&s->collector_lock);
     pthread_cond_destroy(&s->collector_cond);

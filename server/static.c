@@ -19,39 +19,72 @@
 
 #define CACHE_RULE "Cache-Control: public, max-age=3600, must-revalidate\r\n"
 
+/* Text smaller than this gains less from gzip than the header costs. */
+#define GZIP_MIN_BYTES 256
+/* Larger files are sent as they are rather than compressed in memory. */
+#define GZIP_MAX_BYTES (1024 * 1024)
+
 static const struct mime {
     const char *ext;
     const char *type;
-    bool cacheable; /* the seed's rule: html|css|js|png|jpg|jpeg|gif|ico */
+    bool cacheable;    /* the seed's rule: html|css|js|png|jpg|jpeg|gif|ico */
+    bool compressible; /* text: gzip it */
 } mimes[] = {
-    {"html", "text/html; charset=utf-8", true},
-    {"htm", "text/html; charset=utf-8", true},
-    {"css", "text/css; charset=utf-8", true},
-    {"js", "text/javascript; charset=utf-8", true},
-    {"png", "image/png", true},
-    {"jpg", "image/jpeg", true},
-    {"jpeg", "image/jpeg", true},
-    {"gif", "image/gif", true},
-    {"ico", "image/x-icon", true},
-    {"svg", "image/svg+xml", false},
-    {"json", "application/json", false},
-    {"txt", "text/plain; charset=utf-8", false},
-    {"md", "text/markdown; charset=utf-8", false},
+    {"html", "text/html; charset=utf-8", true, true},
+    {"htm", "text/html; charset=utf-8", true, true},
+    {"css", "text/css; charset=utf-8", true, true},
+    {"js", "text/javascript; charset=utf-8", true, true},
+    {"png", "image/png", true, false},
+    {"jpg", "image/jpeg", true, false},
+    {"jpeg", "image/jpeg", true, false},
+    {"gif", "image/gif", true, false},
+    {"ico", "image/x-icon", true, false},
+    {"svg", "image/svg+xml", false, true},
+    {"json", "application/json", false, true},
+    {"txt", "text/plain; charset=utf-8", false, true},
+    {"md", "text/markdown; charset=utf-8", false, true},
 };
 
-const char *srv_static_mime(const char *path, bool *cacheable)
+const char *srv_static_mime(const char *path, bool *cacheable, bool *compressible)
 {
     const char *slash = strrchr(path, '/');
     const char *dot = strrchr(slash ? slash : path, '.');
-    *cacheable = false;
+    *cacheable = *compressible = false;
     if (!dot)
         return "application/octet-stream";
     for (size_t i = 0; i < sizeof(mimes) / sizeof(mimes[0]); i++)
         if (!strcasecmp(dot + 1, mimes[i].ext)) {
             *cacheable = mimes[i].cacheable;
+            *compressible = mimes[i].compressible;
             return mimes[i].type;
         }
     return "application/octet-stream";
+}
+
+bool srv_static_accepts_gzip(const char *ae)
+{
+    if (!ae)
+        return false;
+    for (const char *p = ae; *p;) {
+        while (*p == ' ' || *p == '\t' || *p == ',')
+            p++;
+        const char *item = p;
+        while (*p && *p != ',')
+            p++;
+        if (strncasecmp(item, "gzip", 4) || (item[4] != ';' && item[4] != ' ' && item[4] != ',' &&
+                                             item[4] != '\0' && item + 4 != p))
+            continue;
+        /* "gzip;q=0" (or q=0.0...) refuses it. */
+        const char *q = item + 4;
+        while (q < p && (*q == ' ' || *q == ';'))
+            q++;
+        if (q + 2 <= p && !strncasecmp(q, "q=", 2)) {
+            double v = strtod(q + 2, NULL);
+            return v > 0.0;
+        }
+        return true;
+    }
+    return false;
 }
 
 /* Rejects "..", hidden names (".htpasswd", ".git") and backslashes, segment by segment. */
@@ -118,6 +151,30 @@ static bool etag_matches(const char *inm, const char *etag)
     return false;
 }
 
+/* The gzip form of an open file, from the cache or compressed now. NULL on any failure (the
+ * caller then sends the file as it is). */
+static struct srv_gzblob *gzip_file(struct srv *s, int fd, const char *path, uint64_t mtime_ns,
+                                    size_t size)
+{
+    struct srv_gzblob *b = srv_gzcache_get(s->gzcache, path, mtime_ns, size, NULL);
+    if (b)
+        return b;
+    char *content = malloc(size);
+    if (!content)
+        return NULL;
+    size_t got = 0;
+    while (got < size) {
+        ssize_t n = pread(fd, content + got, size - got, (off_t)got);
+        if (n <= 0)
+            break;
+        got += (size_t)n;
+    }
+    if (got == size)
+        b = srv_gzcache_get(s->gzcache, path, mtime_ns, size, content);
+    free(content);
+    return b;
+}
+
 void srv_static_handle(struct srv *s, struct mg_connection *c, const struct mg_request_info *ri,
                        struct srv_reply *rep)
 {
@@ -136,27 +193,34 @@ void srv_static_handle(struct srv *s, struct mg_connection *c, const struct mg_r
         srv_http_error(c, ri, 404, "not found", NULL, rep);
         return;
     }
+    uint64_t mtime_ns = (uint64_t)st.st_mtim.tv_sec * 1000000000u + (uint64_t)st.st_mtim.tv_nsec;
+    size_t size = (size_t)st.st_size;
+    bool cacheable, compressible;
+    const char *ctype = srv_static_mime(path, &cacheable, &compressible);
+    struct srv_gzblob *gz = NULL;
+    if (compressible && size >= GZIP_MIN_BYTES && size <= GZIP_MAX_BYTES &&
+        srv_static_accepts_gzip(srv_http_header(ri, "Accept-Encoding")))
+        gz = gzip_file(s, fd, path, mtime_ns, size);
+
+    /* Each representation gets its own strong ETag, so caches never mix them up. */
     char etag[64], modified[32], headers[512];
-    snprintf(etag, sizeof(etag), "\"%" PRIx64 "-%" PRIx64 "\"",
-             (uint64_t)st.st_mtim.tv_sec * 1000000000u + (uint64_t)st.st_mtim.tv_nsec,
-             (uint64_t)st.st_size);
+    snprintf(etag, sizeof(etag), "\"%" PRIx64 "-%" PRIx64 "%s\"", mtime_ns, (uint64_t)size,
+             gz ? "-gz" : "");
     srv_http_date((int64_t)st.st_mtim.tv_sec, modified, sizeof(modified));
-    bool cacheable;
-    const char *ctype = srv_static_mime(path, &cacheable);
-    snprintf(headers, sizeof(headers), "ETag: %s\r\nLast-Modified: %s\r\n%s", etag, modified,
-             cacheable ? CACHE_RULE : "");
+    snprintf(headers, sizeof(headers), "ETag: %s\r\nLast-Modified: %s\r\n%s%s%s", etag, modified,
+             cacheable ? CACHE_RULE : "", compressible ? "Vary: Accept-Encoding\r\n" : "",
+             gz ? "Content-Encoding: gzip\r\n" : "");
     const char *inm = srv_http_header(ri, "If-None-Match");
     const char *ims = srv_http_header(ri, "If-Modified-Since");
+    char buf[16384];
     if ((inm && etag_matches(inm, etag)) || (!inm && ims && !strcmp(ims, modified))) {
         srv_http_reply(c, ri, 304, NULL, headers, NULL, 0, false, rep);
-        close(fd);
-        return;
-    }
-    size_t size = (size_t)st.st_size;
-    char buf[16384];
-    /* Small files go out with the headers in one send; larger ones are streamed after them. */
-    ssize_t got = size <= sizeof(buf) ? pread(fd, buf, size, 0) : -1;
-    if (got == (ssize_t)size) {
+    } else if (gz) {
+        size_t gz_len;
+        const unsigned char *data = srv_gzblob_data(gz, &gz_len);
+        srv_http_reply(c, ri, 200, ctype, headers, data, gz_len, false, rep);
+    } else if (size <= sizeof(buf) && pread(fd, buf, size, 0) == (ssize_t)size) {
+        /* Small files go out with the headers in one send. */
         srv_http_reply(c, ri, 200, ctype, headers, buf, size, false, rep);
     } else {
         srv_http_reply(c, ri, 200, ctype, headers, NULL, size, false, rep);
@@ -173,5 +237,6 @@ void srv_static_handle(struct srv *s, struct mg_connection *c, const struct mg_r
                 rep->ready_us = clock_now_us();
         }
     }
+    srv_gzblob_release(gz);
     close(fd);
 }

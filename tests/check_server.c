@@ -292,17 +292,57 @@ END_TEST
 
 START_TEST(test_static_mime_applies_seed_cache_rule_to_listed_types)
 {
-    bool cacheable;
-    ck_assert_str_eq(srv_static_mime("/a/b.css", &cacheable), "text/css; charset=utf-8");
+    bool cacheable, text;
+    ck_assert_str_eq(srv_static_mime("/a/b.css", &cacheable, &text), "text/css; charset=utf-8");
+    ck_assert(cacheable && text);
+    srv_static_mime("/x.JPG", &cacheable, &text);
+    ck_assert(cacheable && !text);
+    srv_static_mime("/favicon.ico", &cacheable, &text);
     ck_assert(cacheable);
-    srv_static_mime("/x.JPG", &cacheable);
-    ck_assert(cacheable);
-    srv_static_mime("/favicon.ico", &cacheable);
-    ck_assert(cacheable);
-    ck_assert_str_eq(srv_static_mime("/data.json", &cacheable), "application/json");
-    ck_assert(!cacheable);
-    ck_assert_str_eq(srv_static_mime("/dir.v1/noext", &cacheable), "application/octet-stream");
-    ck_assert(!cacheable);
+    ck_assert_str_eq(srv_static_mime("/data.json", &cacheable, &text), "application/json");
+    ck_assert(!cacheable && text);
+    ck_assert_str_eq(srv_static_mime("/dir.v1/noext", &cacheable, &text),
+                     "application/octet-stream");
+    ck_assert(!cacheable && !text);
+}
+END_TEST
+
+START_TEST(test_accept_encoding_gzip_unless_q0)
+{
+    ck_assert(srv_static_accepts_gzip("gzip"));
+    ck_assert(srv_static_accepts_gzip("deflate, gzip, br"));
+    ck_assert(srv_static_accepts_gzip("br;q=1.0, gzip;q=0.8"));
+    ck_assert(!srv_static_accepts_gzip("gzip;q=0"));
+    ck_assert(!srv_static_accepts_gzip("br, gzip; q=0.0"));
+    ck_assert(!srv_static_accepts_gzip("identity"));
+    ck_assert(!srv_static_accepts_gzip("x-gzip-not"));
+    ck_assert(!srv_static_accepts_gzip(NULL));
+}
+END_TEST
+
+START_TEST(test_gzip_cache_compresses_once_and_keys_on_mtime)
+{
+    char text[4096];
+    for (size_t i = 0; i < sizeof(text); i++)
+        text[i] = "tierbench "[i % 10];
+    struct srv_gzcache *c = srv_gzcache_new(2);
+    struct srv_gzblob *a = srv_gzcache_get(c, "/f.html", 1, sizeof(text), text);
+    ck_assert_ptr_nonnull(a);
+    size_t len;
+    const unsigned char *d = srv_gzblob_data(a, &len);
+    ck_assert_uint_lt(len, 200);             /* repetitive text compresses well */
+    ck_assert(d[0] == 0x1f && d[1] == 0x8b); /* the gzip magic */
+    struct srv_gzblob *again = srv_gzcache_get(c, "/f.html", 1, sizeof(text), NULL);
+    ck_assert_ptr_eq(again, a); /* a hit needs no content */
+    ck_assert_ptr_null(srv_gzcache_get(c, "/f.html", 2, sizeof(text), NULL)); /* file changed */
+    /* Evicting the entry keeps a blob that a reader still holds. */
+    srv_gzblob_release(srv_gzcache_get(c, "/g.html", 1, 10, "0123456789"));
+    srv_gzblob_release(srv_gzcache_get(c, "/h.html", 1, 10, "0123456789"));
+    d = srv_gzblob_data(a, &len);
+    ck_assert(d[0] == 0x1f);
+    srv_gzblob_release(again);
+    srv_gzblob_release(a);
+    srv_gzcache_free(c);
 }
 END_TEST
 
@@ -463,6 +503,8 @@ int main(void)
     tcase_add_test(tc, test_static_resolve_serves_files_and_index_inside_root);
     tcase_add_test(tc, test_static_resolve_refuses_traversal_hidden_backslash_and_symlink_escape);
     tcase_add_test(tc, test_static_mime_applies_seed_cache_rule_to_listed_types);
+    tcase_add_test(tc, test_accept_encoding_gzip_unless_q0);
+    tcase_add_test(tc, test_gzip_cache_compresses_once_and_keys_on_mtime);
     tcase_add_test(tc, test_stats_aggregate_threads_routes_codes_and_windows);
     tcase_add_test(tc, test_stats_collect_keeps_history_beyond_the_thread_ring);
     tcase_add_test(tc, test_formatters_write_json_and_prometheus_and_report_needed_length);
