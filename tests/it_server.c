@@ -19,6 +19,7 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+#include <zlib.h>
 
 #include "server/server.h"
 
@@ -154,6 +155,12 @@ static void make_docroot(void)
     write_file(p, "plain notes");
     snprintf(p, sizeof(p), "%s/secret.txt", outside);
     write_file(p, "TOPSECRET");
+    char css[3000];
+    for (size_t i = 0; i < sizeof(css) - 1; i++)
+        css[i] = "body { color: #123; }\n"[i % 22];
+    css[sizeof(css) - 1] = '\0';
+    snprintf(p, sizeof(p), "%s/big.css", docroot);
+    write_file(p, css);
     char target[PATH_MAX + 32];
     snprintf(target, sizeof(target), "%s/secret.txt", outside);
     snprintf(p, sizeof(p), "%s/link.txt", docroot);
@@ -163,7 +170,7 @@ static void make_docroot(void)
 static void remove_docroot(void)
 {
     static const char *const names[] = {"www/index.html", "www/notes.txt", "www/link.txt",
-                                        "secret.txt", "www"};
+                                        "www/big.css",    "secret.txt",    "www"};
     for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
         char p[PATH_MAX + 32];
         snprintf(p, sizeof(p), "%s/%s", outside, names[i]);
@@ -349,6 +356,43 @@ START_TEST(test_static_files_cache_rule_etag_and_304)
     get(port, "/notes.txt", &r);
     ck_assert_int_eq(r.status, 200);
     ck_assert(!header(&r, "Cache-Control", v, sizeof(v))); /* not in the seed's list */
+    stop();
+}
+END_TEST
+
+START_TEST(test_static_text_is_gzipped_when_accepted_with_its_own_etag)
+{
+    struct resp plain, gz;
+    char v[128], etag_plain[128], etag_gz[128];
+    start_with(8, NULL);
+    get(port, "/big.css", &plain);
+    ck_assert_int_eq(plain.status, 200);
+    ck_assert_uint_eq(plain.body_len, 2999);
+    ck_assert(!header(&plain, "Content-Encoding", v, sizeof(v)));
+    ck_assert(header(&plain, "Vary", v, sizeof(v)));
+    ck_assert(header(&plain, "ETag", etag_plain, sizeof(etag_plain)));
+    request(port,
+            "GET /big.css HTTP/1.1\r\nHost: t\r\nAccept-Encoding: br, gzip\r\n"
+            "Connection: close\r\n\r\n",
+            &gz);
+    ck_assert_int_eq(gz.status, 200);
+    ck_assert(header(&gz, "Content-Encoding", v, sizeof(v)));
+    ck_assert_str_eq(v, "gzip");
+    ck_assert(header(&gz, "ETag", etag_gz, sizeof(etag_gz)));
+    ck_assert_str_ne(etag_gz, etag_plain);
+    ck_assert_uint_lt(gz.body_len, plain.body_len / 4);
+    static char out[8192];
+    z_stream zs;
+    memset(&zs, 0, sizeof(zs));
+    ck_assert_int_eq(inflateInit2(&zs, 15 + 16), Z_OK);
+    zs.next_in = (Bytef *)gz.body;
+    zs.avail_in = (uInt)gz.body_len;
+    zs.next_out = (Bytef *)out;
+    zs.avail_out = sizeof(out);
+    ck_assert_int_eq(inflate(&zs, Z_FINISH), Z_STREAM_END);
+    ck_assert_uint_eq(zs.total_out, plain.body_len);
+    ck_assert(!memcmp(out, plain.body, plain.body_len));
+    inflateEnd(&zs);
     stop();
 }
 END_TEST
@@ -625,6 +669,7 @@ int main(void)
     tcase_add_test(tc, test_delay_and_work_are_bounded);
     tcase_add_test(tc, test_unknown_path_404_and_wrong_method_405_with_allow);
     tcase_add_test(tc, test_static_files_cache_rule_etag_and_304);
+    tcase_add_test(tc, test_static_text_is_gzipped_when_accepted_with_its_own_etag);
     tcase_add_test(tc, test_traversal_attempts_never_leave_the_docroot);
     tcase_add_test(tc, test_http10_keep_alive_is_announced_and_kept);
     tcase_add_test(tc, test_http11_keep_alive_serves_many_requests_on_one_connection);
