@@ -125,8 +125,9 @@ static void *on_init_thread(const struct mg_context *ctx, int thread_type)
          * thread the woken worker preempts whoever runs (often the worker that just sent the
          * previous response, or the client), so most wake-ups cost an extra switch and IPI.
          * SCHED_BATCH workers never preempt on wake-up: they queue and run when the CPU frees
-         * up, which halves context switches per request on 2 cores (docs/server.md). The
-         * admin pool stays a normal thread so it still answers promptly. */
+         * up. Measured on 2 cores with wrk -c50: 1.05-1.08 -> 1.00 switches per request and
+         * 21.5-22 -> 17.1-17.8 us CPU per request, +30-50% req/s (docs/server.md). The admin
+         * pool stays normal so it still answers promptly. */
         struct sched_param sp = {.sched_priority = 0};
         pthread_setschedparam(pthread_self(), SCHED_BATCH, &sp);
     }
