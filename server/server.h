@@ -144,7 +144,7 @@ struct srv_stats {
     struct srv_second timeline[SRV_TIMELINE_S];
 };
 
-/* Fills *out (about 40 KiB: allocate it, don't put it on a small stack). Any thread. */
+/* Fills *out (about 17 KiB: allocate it, don't put it on a small stack). Any thread. */
 void srv_stats_snapshot(struct srv *s, struct srv_stats *out);
 
 /* Formatters over a snapshot, snprintf-style: return the length the full text needs (not
