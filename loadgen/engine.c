@@ -328,6 +328,7 @@ static void record_error(struct worker *w, struct conn *c, int cls, int err, uin
 }
 
 static void do_write(struct worker *w, struct conn *c);
+static bool retry_stale(struct worker *w, struct conn *c);
 
 /* Opens a new connection for c's current request. */
 static void conn_open(struct worker *w, struct conn *c)
@@ -412,6 +413,9 @@ static void do_write(struct worker *w, struct conn *c)
             }
             if (errno == EINTR)
                 continue;
+            /* EPIPE/ECONNRESET on a reused connection: the server closed it while idle. */
+            if (c->written == 0 && retry_stale(w, c))
+                return;
             record_error(w, c, RUN_ERR_WRITE, errno, clock_now_us(), 0);
             return;
         }
