@@ -7,6 +7,7 @@
 #
 # usage: bench/loadgen.sh [-d SECONDS] [-r ROUNDS] [-n AB_REQUESTS] [-w NGINX_WORKERS] [--quick]
 #   TIERBENCH=path/to/tierbench skips the build (default: make, then build/tierbench).
+#   KEEP_RAW=DIR keeps every round's figures (one file per tool and configuration) in DIR.
 #   --quick: 1 s runs, 1 round, -n 200000 (a smoke test while developing).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -22,7 +23,7 @@ while [ $# -gt 0 ]; do
 	-n) AB_N="$2"; shift 2 ;;
 	-w) NGX_WORKERS="$2"; shift 2 ;;
 	--quick) DURATION_S=1; ROUNDS=1; AB_N=200000; shift ;;
-	-h|--help) sed -n '2,11p' "$0"; exit 0 ;;
+	-h|--help) sed -n '2,12p' "$0"; exit 0 ;;
 	*) echo "bench/loadgen.sh: unknown option $1" >&2; exit 2 ;;
 	esac
 done
@@ -54,6 +55,7 @@ cleanup() {
 		kill "$NGX_PID" 2>/dev/null || true
 		wait "$NGX_PID" 2>/dev/null || true
 	fi
+	if [ -n "${KEEP_RAW:-}" ]; then cp -r "$TMP" "$KEEP_RAW"; fi
 	rm -rf "$TMP"
 }
 trap cleanup EXIT INT TERM
