@@ -505,6 +505,30 @@ START_TEST(test_stats_totals_equal_requests_sent)
 }
 END_TEST
 
+START_TEST(test_windows_and_timeline_count_finished_seconds)
+{
+    struct resp r;
+    start_with(8, NULL);
+    for (int i = 0; i < 20; i++)
+        get(port, "/api/health", &r);
+    /* Integration test: wait for the second to be complete (1 s is the window's resolution). */
+    struct timespec ts = {.tv_sec = 1, .tv_nsec = 100 * 1000000L};
+    nanosleep(&ts, NULL);
+    struct srv_stats *st = malloc(sizeof(*st));
+    srv_stats_snapshot(server, st);
+    ck_assert_uint_eq(st->windows[1].seconds, 10);
+    ck_assert_uint_eq(st->windows[1].requests, 20);
+    ck_assert_uint_eq(st->windows[2].requests, 20);
+    ck_assert(st->windows[1].rate_rps > 0.0);
+    uint64_t in_timeline = 0;
+    for (unsigned i = 0; i < st->timeline_len; i++)
+        in_timeline += st->timeline[i].requests;
+    ck_assert_uint_eq(in_timeline, 20);
+    free(st);
+    stop();
+}
+END_TEST
+
 START_TEST(test_admin_answers_while_delay_holds_every_worker)
 {
     enum { THREADS = 4 };
@@ -674,6 +698,7 @@ int main(void)
     tcase_add_test(tc, test_http10_keep_alive_is_announced_and_kept);
     tcase_add_test(tc, test_http11_keep_alive_serves_many_requests_on_one_connection);
     tcase_add_test(tc, test_stats_totals_equal_requests_sent);
+    tcase_add_test(tc, test_windows_and_timeline_count_finished_seconds);
     tcase_add_test(tc, test_admin_answers_while_delay_holds_every_worker);
     tcase_add_test(tc, test_admin_token_is_required_when_set);
     tcase_add_test(tc, test_binary_rejects_bad_flag_values_naming_the_flag);

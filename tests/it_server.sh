@@ -1,8 +1,9 @@
 #!/bin/sh
 # tests/it_server.sh: `tierbench serve` under ApacheBench keep-alive, the case that hangs ab when a
 # response lacks "Connection: keep-alive": `ab -k -n 20000 -c 50` (HTTP/1.0) must finish with 0
-# failures and 20000 keep-alive requests, GET and POST; then SIGINT must stop the server with exit
-# 0. Skips (exit 0, says so) when ab is not installed. Runs in about 2 s.
+# failures and 20000 keep-alive requests, GET and POST; --access-log writes one line per request;
+# SIGINT stops the server with exit 0. Skips (exit 0, says so) when ab is not installed. Runs in
+# about 2 s.
 set -u
 TB=${TIERBENCH:-build/tierbench}
 T=$(mktemp -d /tmp/tb-it-server-XXXXXX)
@@ -69,6 +70,28 @@ ab_check "ab -k GET /api/health" 20000 -k -n 20000 -c 50 "http://127.0.0.1:$PORT
 printf 'hello from ab' >"$T/body"
 ab_check "ab -k POST /api/echo" 2000 -k -n 2000 -c 20 -p "$T/body" -T text/plain \
 	"http://127.0.0.1:$PORT/api/echo"
+
+# --access-log: one line per request.
+"$TB" serve --port 0 --no-admin --threads 4 --access-log "$T/access.log" >"$T/srv2.log" 2>&1 &
+LOG_PID=$!
+i=0
+PORT2=""
+while [ $i -lt 50 ] && [ -z "$PORT2" ]; do
+	PORT2=$(sed -n 's|.*listening on http://127\.0\.0\.1:\([0-9]*\)/.*|\1|p' "$T/srv2.log" | head -1)
+	sleep 0.1
+	i=$((i + 1))
+done
+for path in /api/health /api/nope /; do
+	curl -s -o /dev/null "http://127.0.0.1:$PORT2$path"
+done
+kill "$LOG_PID"
+wait "$LOG_PID"
+lines=$(wc -l <"$T/access.log" 2>/dev/null || echo 0)
+if [ "$lines" = 3 ] && grep -q '"GET /api/nope HTTP/1.1" 404' "$T/access.log"; then
+	pass
+else
+	fail "--access-log: $lines lines, want 3 with the 404: $(head -c 300 "$T/access.log")"
+fi
 
 kill -INT "$SRV_PID"
 wait "$SRV_PID"
