@@ -537,11 +537,20 @@ START_TEST(test_admin_answers_while_delay_holds_every_worker)
     start_with(THREADS, NULL);
     for (int i = 0; i < THREADS; i++) {
         fds[i] = conn_open(port);
-        const char *req = "GET /api/delay?ms=1500 HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n";
+        const char *req = "GET /api/delay?ms=2500 HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n";
         send_all(fds[i], req, strlen(req));
     }
-    struct timespec ts = {.tv_sec = 0, .tv_nsec = 300 * 1000000L};
-    nanosleep(&ts, NULL); /* let every worker pick up its delay */
+    /* Wait (bounded) until every worker is inside its delay, as the admin API reports it. */
+    bool all_busy = false;
+    for (int i = 0; i < 200 && !all_busy; i++) {
+        get(admin_port, "/api/stats?timeline=0", &r);
+        all_busy = strstr(r.body, "\"threads\":{\"total\":4,\"busy\":4}") != NULL;
+        if (!all_busy) {
+            struct timespec ts = {.tv_sec = 0, .tv_nsec = 10 * 1000000L};
+            nanosleep(&ts, NULL);
+        }
+    }
+    ck_assert_msg(all_busy, "the workers never all got busy: %s", r.body);
     struct timespec t0, t1;
     clock_gettime(CLOCK_MONOTONIC, &t0);
     get(admin_port, "/api/stats", &r);
@@ -550,6 +559,8 @@ START_TEST(test_admin_answers_while_delay_holds_every_worker)
     ck_assert_int_eq(r.status, 200);
     ck_assert_msg(took_s < 0.8, "admin took %.3f s while the main pool was busy", took_s);
     ck_assert_ptr_nonnull(strstr(r.body, "\"threads\":{\"total\":4,\"busy\":4}"));
+    get(admin_port, "/metrics", &r);
+    ck_assert_ptr_nonnull(strstr(r.body, "tierbench_threads{state=\"busy\"} 4\n"));
     for (int i = 0; i < THREADS; i++) {
         read_resp(fds[i], &r, false);
         ck_assert_int_eq(r.status, 200);
