@@ -200,6 +200,74 @@ START_TEST(test_parse_captures_server_header_when_wanted)
 }
 END_TEST
 
+/* Many responses of every framing back to back on one connection, fed in random-sized pieces
+ * (a fixed seed): each must come out with its status and body length, in order. */
+START_TEST(test_parse_stream_of_mixed_responses_random_splits)
+{
+    static const struct {
+        const char *wire;
+        int status;
+        uint64_t body;
+        bool head;
+    } kinds[] = {
+        {"HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhello", 200, 5, false},
+        {"HTTP/1.1 200 OK\r\nTransfer-Encoding: "
+         "chunked\r\n\r\n2\r\nhe\r\n3;x=y\r\nllo\r\n0\r\n\r\n",
+         200, 5, false},
+        {"HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 201 Created\r\nContent-Length: 2\r\n\r\nok", 201, 2,
+         false},
+        {"HTTP/1.1 204 No Content\r\n\r\n", 204, 0, false},
+        {"HTTP/1.1 304 Not Modified\r\nContent-Length: 9\r\n\r\n", 304, 0, false},
+        {"HTTP/1.1 200 OK\r\nContent-Length: 7\r\n\r\n", 200, 0, true},
+        {"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n", 404, 0, false},
+    };
+    const size_t nk = sizeof(kinds) / sizeof(kinds[0]);
+    enum { N = 500 };
+    size_t order[N];
+    char *stream = malloc(N * 128);
+    ck_assert_ptr_nonnull(stream);
+    size_t len = 0;
+    uint32_t rng = 12345;
+    for (size_t i = 0; i < N; i++) {
+        rng = rng * 1103515245u + 12345u;
+        order[i] = (rng >> 16) % nk;
+        size_t n = strlen(kinds[order[i]].wire);
+        memcpy(stream + len, kinds[order[i]].wire, n);
+        len += n;
+    }
+    struct lg_parse p;
+    memset(&p, 0, sizeof(p));
+    lg_parse_init(&p);
+    lg_parse_next(&p, kinds[order[0]].head);
+    size_t at = 0, got = 0;
+    while (at < len && got < N) {
+        rng = rng * 1103515245u + 12345u;
+        size_t piece = 1 + (rng >> 16) % 97;
+        if (piece > len - at)
+            piece = len - at;
+        size_t off = 0;
+        while (off < piece) {
+            long used = lg_parse_feed(&p, stream + at + off, piece - off);
+            ck_assert_int_ge(used, 0);
+            off += (size_t)used;
+            if (!p.done) {
+                ck_assert_uint_eq(off, piece);
+                break;
+            }
+            ck_assert_int_eq(p.status, kinds[order[got]].status);
+            ck_assert_uint_eq(p.body_bytes, kinds[order[got]].body);
+            ck_assert(p.keep_alive);
+            got++;
+            if (got < N)
+                lg_parse_next(&p, kinds[order[got]].head);
+        }
+        at += piece;
+    }
+    ck_assert_uint_eq(got, N);
+    free(stream);
+}
+END_TEST
+
 START_TEST(test_url_parse_defaults_and_ports)
 {
     struct lg_url u;
@@ -454,6 +522,7 @@ static Suite *loadgen_suite(void)
     tcase_add_test(tp, test_parse_next_response_on_same_connection);
     tcase_add_test(tp, test_parse_rejects_garbage);
     tcase_add_test(tp, test_parse_captures_server_header_when_wanted);
+    tcase_add_test(tp, test_parse_stream_of_mixed_responses_random_splits);
     suite_add_tcase(s, tp);
     TCase *tw = tcase_create("wire");
     tcase_add_test(tw, test_url_parse_defaults_and_ports);
