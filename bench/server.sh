@@ -6,7 +6,8 @@
 # server CPU time per request (from /proc, medians over rounds). Everything listens on free loopback ports and is stopped on exit.
 #
 # usage: bench/server.sh [-d SECONDS] [-r ROUNDS] [-c CONNECTIONS] [--nginx-workers N|auto]
-#                        [--strace]
+#                        [--naive] [--strace]
+#   --naive adds bench/naive_civetweb.c (CivetWeb used the textbook way) as a baseline.
 #   TIERBENCH=path/to/tierbench skips the build (default: make, then build/tierbench).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -16,14 +17,16 @@ ROUNDS=3
 CONNS=50
 STRACE=0
 NGINX_WORKERS=auto
+NAIVE=0
 while [ $# -gt 0 ]; do
 	case "$1" in
 	-d) DURATION_S="$2"; shift 2 ;;
 	-r) ROUNDS="$2"; shift 2 ;;
 	-c) CONNS="$2"; shift 2 ;;
 	--strace) STRACE=1; shift ;;
+	--naive) NAIVE=1; shift ;;
 	--nginx-workers) NGINX_WORKERS="$2"; shift 2 ;;
-	-h|--help) sed -n '2,11p' "$0"; exit 0 ;;
+	-h|--help) sed -n '2,13p' "$0"; exit 0 ;;
 	*) echo "bench/server.sh: unknown option $1" >&2; exit 2 ;;
 	esac
 done
@@ -103,6 +106,18 @@ NAMES=(tierbench tierbench-nostats nginx python-seed)
 PORTS=("$P_TB" "$P_NOSTATS" "$P_NGX" "$P_PY")
 SPIDS=("$PID_TB" "$PID_NOSTATS" "$PID_NGX" "$PID_PY")
 
+if [ "$NAIVE" = 1 ]; then
+	cc -O2 -o "$TMP/naive" bench/naive_civetweb.c -lcivetweb -lpthread
+	mkdir -p "$TMP/www"
+	P_NAIVE=$(free_port)
+	"$TMP/naive" "$P_NAIVE" "$TMP/www" &
+	PID_NAIVE=$!; PIDS+=("$PID_NAIVE")
+	wait_port "$P_NAIVE"
+	NAMES+=(civetweb-naive)
+	PORTS+=("$P_NAIVE")
+	SPIDS+=("$PID_NAIVE")
+fi
+
 # Sum of voluntary + involuntary context switches of a process tree's threads.
 ctxsw() {
 	local total=0 pid t v
@@ -179,11 +194,17 @@ awk -v tb="${MED[tierbench]}" -v ng="${MED[nginx]}" -v py="${MED[python-seed]}" 
 	printf "stats recording cost     %8.1f %%  %8.1f %%   (1 - req/s with / without stats; target <= 3%%)\n", (1 - tb / ns) * 100, (1 - p_ns) * 100
 	printf "stats CPU cost           %8.1f %%               (CPU us/req with / without stats - 1)\n", (c_tb / c_ns - 1) * 100
 }'
+if [ "$NAIVE" = 1 ]; then
+	awk -v nv="${MED[civetweb-naive]}" -v ng="${MED[nginx]}" -v p_nv="$(paired civetweb-naive nginx)" \
+		'BEGIN { printf "civetweb-naive / nginx   %8.2f x  %8.2f x\n", nv / ng, p_nv }'
+fi
 
 if [ "$STRACE" = 1 ] && command -v strace >/dev/null; then
 	echo
 	echo "syscalls per request (strace -c -f, 1 s of wrk; strace slows the server):"
-	for i in 0 2; do
+	idx="0 2"
+	[ "$NAIVE" = 1 ] && idx="0 2 4"
+	for i in $idx; do
 		n=${NAMES[$i]}
 		pids=$(for p in "${SPIDS[$i]}" $(pgrep -P "${SPIDS[$i]}" || true); do printf -- '-p %s ' "$p"; done)
 		# shellcheck disable=SC2086
