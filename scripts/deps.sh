@@ -3,7 +3,7 @@
 # Called by `make deps` (and so by `make run` / `make test`); uses sudo when not root.
 set -eu
 pkgs="build-essential pkg-config libcivetweb-dev libncurses-dev libsqlite3-dev
-libcurl4-openssl-dev libcjson-dev check libhttp-parser-dev zlib1g-dev curl tmux apache2-utils"
+libcurl4-openssl-dev libcjson-dev check libhttp-parser-dev zlib1g-dev curl tmux"
 missing=""
 for p in $pkgs; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' || missing="$missing $p"
