@@ -15,6 +15,9 @@
 #include <string.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 
 #include "common/clock.h"
 #include "loadgen/loadgen.h"
@@ -633,6 +636,96 @@ START_TEST(test_serve_counts_equal_requests_completed)
 }
 END_TEST
 
+/* A free loopback port (bound, read back, released: a small race other tests tolerate too). */
+static unsigned free_port(void)
+{
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in a = {.sin_family = AF_INET};
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t al = sizeof(a);
+    unsigned port = 0;
+    if (fd >= 0 && bind(fd, (struct sockaddr *)&a, sizeof(a)) == 0 &&
+        getsockname(fd, (struct sockaddr *)&a, &al) == 0)
+        port = ntohs(a.sin_port);
+    if (fd >= 0)
+        close(fd);
+    return port;
+}
+
+START_TEST(test_https_runs_on_curl_engine)
+{
+    const char *nginx = "/usr/sbin/nginx", *openssl = "/usr/bin/openssl";
+    if (access(nginx, X_OK) != 0 || access(openssl, X_OK) != 0) {
+        fprintf(stderr, "SKIP: nginx or openssl is not installed; https check not run\n");
+        return;
+    }
+    char dir[] = "/tmp/tb_it_tlsXXXXXX";
+    ck_assert_ptr_nonnull(mkdtemp(dir));
+    char key[128], crt[128], conf[128];
+    snprintf(key, sizeof(key), "%s/k.pem", dir);
+    snprintf(crt, sizeof(crt), "%s/c.pem", dir);
+    snprintf(conf, sizeof(conf), "%s/nginx.conf", dir);
+    char *gen[] = {(char *)openssl, "req",     "-x509", "-newkey",       "rsa:2048",
+                   "-nodes",        "-keyout", key,     "-out",          crt,
+                   "-days",         "1",       "-subj", "/CN=localhost", NULL};
+    ck_assert_int_eq(run_cmd(gen, NULL, NULL, 0, 20000), 0);
+    unsigned port = free_port();
+    FILE *f = fopen(conf, "w");
+    ck_assert_ptr_nonnull(f);
+    fprintf(f,
+            "worker_processes 1; daemon off; pid %s/nginx.pid; error_log %s/error.log;\n"
+            "events { worker_connections 256; }\n"
+            "http { access_log off; server { listen 127.0.0.1:%u ssl;\n"
+            "  ssl_certificate %s; ssl_certificate_key %s;\n"
+            "  location / { return 200 'hello'; } } }\n",
+            dir, dir, port, crt, key);
+    fclose(f);
+    pid_t pid = fork();
+    if (pid == 0) {
+        int nul = open("/dev/null", O_WRONLY);
+        dup2(nul, 1);
+        dup2(nul, 2);
+        execl(nginx, nginx, "-c", conf, "-p", dir, "-e", "stderr", (char *)NULL);
+        _exit(127);
+    }
+    char u[128];
+    snprintf(u, sizeof(u), "https://127.0.0.1:%u/", port);
+    /* Wait until nginx accepts. */
+    bool up = false;
+    for (int i = 0; i < 100 && !up; i++) {
+        clock_sleep_us(50000);
+        int fd = socket(AF_INET, SOCK_STREAM, 0);
+        struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
+        a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        up = connect(fd, (struct sockaddr *)&a, sizeof(a)) == 0;
+        close(fd);
+    }
+    char *out = NULL, *out2 = NULL;
+    int rc1 = -1, rc2 = -1;
+    if (up) {
+        char *w[] = {(char *)tb(), "wrk", "-t1", "-c4", "-d1s", "--no-save", u, NULL};
+        rc1 = run_cmd(w, &out, NULL, 0, 10000);
+        char *a[] = {(char *)tb(), "ab", "-n", "200", "-c", "4", "-k", "-q", "--no-save", u, NULL};
+        rc2 = run_cmd(a, &out2, NULL, 0, 10000);
+    }
+    kill(pid, SIGTERM);
+    waitpid(pid, NULL, 0);
+    char *rm[] = {"rm", "-rf", dir, NULL};
+    run_cmd(rm, NULL, NULL, 0, 5000);
+    ck_assert_msg(up, "nginx with TLS did not start");
+    ck_assert_int_eq(rc1, 0);
+    ck_assert_ptr_nonnull(strstr(out, "  Engine: curl (https), 1 thread\n"));
+    ck_assert_ptr_null(strstr(out, "Socket errors"));
+    ck_assert_int_eq(rc2, 0);
+    ck_assert_ptr_nonnull(strstr(out2, "Engine: curl, 1 worker thread"));
+    ck_assert_ptr_nonnull(strstr(out2, "Complete requests:      200\n"));
+    ck_assert_ptr_nonnull(strstr(out2, "Failed requests:        0\n"));
+    ck_assert_ptr_nonnull(strstr(out2, "Document Length:        5 bytes\n"));
+    free(out);
+    free(out2);
+}
+END_TEST
+
 static Suite *cli_suite(void)
 {
     Suite *s = suite_create("it_loadgen_cli");
@@ -657,6 +750,7 @@ static Suite *cli_suite(void)
     tcase_add_test(te, test_ab_head_and_progress_lines);
     tcase_add_test(te, test_serve_delay_20ms_p50_within_20_to_22ms);
     tcase_add_test(te, test_serve_counts_equal_requests_completed);
+    tcase_add_test(te, test_https_runs_on_curl_engine);
     suite_add_tcase(s, te);
     return s;
 }
