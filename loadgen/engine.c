@@ -620,8 +620,8 @@ static int wait_events(int epfd, struct epoll_event *evs, uint64_t timeout_us)
 
 /* With many connections in flight, a worker that wakes for one or two responses at a time
  * spends most of its time (and the server's) on wake-ups: on 2 cores shared with a
- * one-worker nginx at 200 connections, 60,000 context switches per second and a third less
- * throughput than wrk, which batches by accident (its EPOLLOUT round trip delays it). So when
+ * one-worker nginx at 200 connections, 30,000 context switches per second and up to a fifth
+ * less throughput than wrk, which batches by accident (its EPOLLOUT round trip delays it). So when
  * a batch was small compared with the connections, the worker pauses briefly and lets
  * responses accumulate: 1/20 of the recent response time, 10-50 us. A response that arrives
  * during the pause is timestamped up to that much late, so latency can read high by at most
