@@ -78,6 +78,22 @@ START_TEST(test_requests_equal_server_count)
 }
 END_TEST
 
+/* 64 connections per thread: the batching pause path runs; counts stay exact. */
+START_TEST(test_many_connections_counts_exact)
+{
+    start_srv(0);
+    struct lg_config cfg = base_cfg("/fixed", 128, 20000);
+    struct run_result r;
+    run_ok(&cfg, &r);
+    ck_assert_uint_eq(r.requests, 20000);
+    ck_assert_uint_eq(testsrv_requests(srv), 20000);
+    ck_assert_uint_eq(testsrv_accepts(srv), 128);
+    ck_assert_uint_eq(run_errors_total(&r), 0);
+    run_result_free(&r);
+    testsrv_stop(srv);
+}
+END_TEST
+
 START_TEST(test_connection_close_every_nth_reconnects)
 {
     start_srv(7);
@@ -375,6 +391,7 @@ static Suite *it_suite(void)
     TCase *tc = tcase_create("engine");
     tcase_set_timeout(tc, 20);
     tcase_add_test(tc, test_requests_equal_server_count);
+    tcase_add_test(tc, test_many_connections_counts_exact);
     tcase_add_test(tc, test_connection_close_every_nth_reconnects);
     tcase_add_test(tc, test_chunked_bodies);
     tcase_add_test(tc, test_close_delimited_bodies);
