@@ -1,4 +1,4 @@
-/* db/db.c: the SQLite result store (see db.h and docs/store.md). The schema lives in the
+/* db/db.c: the SQLite result store (see db.h and README.md). The schema lives in the
  * migrations[] table below: migrations[i] takes a file from user_version i to i + 1, inside one
  * transaction, so a file is always at some whole version. This is the only file that includes
  * <sqlite3.h>. */

@@ -3,7 +3,7 @@
  * histograms serialized (so later merges and percentiles stay exact) and the per-second timeline.
  * Runs may belong to a group (a sweep, a comparison). WAL, a busy timeout and one transaction per
  * run keep the file consistent when a process is killed or two processes write at once.
- * A handle is used by one thread at a time. See docs/store.md for the schema. */
+ * A handle is used by one thread at a time. See README.md for the schema. */
 #ifndef TB_DB_H
 #define TB_DB_H
 

@@ -43,7 +43,7 @@ static void usage(FILE *out)
             "  --dry-run       validate the scenario and print the plan; send nothing\n"
             "  -h, --help      this help\n"
             "\n"
-            "Scenario format and examples: docs/store.md, examples/*.json\n");
+            "Scenario format and examples: README.md, examples/*.json\n");
 }
 
 struct run_opts {

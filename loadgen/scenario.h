@@ -1,6 +1,6 @@
 /* loadgen/scenario.h: `tierbench run` scenario files (JSON, parsed with cJSON), their thresholds,
  * and merging the results of a scenario's stages into one run. Used by cmd_run.c and its tests;
- * the file format is documented in docs/store.md. Errors name the JSON path of the bad value:
+ * the file format is documented in README.md. Errors name the JSON path of the bad value:
  * `stages[2].duration: expected a duration like "10s"`. */
 #ifndef TB_LOADGEN_SCENARIO_H
 #define TB_LOADGEN_SCENARIO_H

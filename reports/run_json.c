@@ -1,5 +1,5 @@
 /* reports/run_json.c: the JSON form of one run (`--json FILE`), written with common/jsonw.h.
- * The schema is documented in docs/store.md; keys carry their unit (p99_us, duration_s). */
+ * The schema is documented in README.md; keys carry their unit (p99_us, duration_s). */
 #include "reports/reports.h"
 
 #include <cjson/cJSON.h>

@@ -1,5 +1,5 @@
 /* server/format.c: text forms of a stats snapshot: the admin API's JSON (schema in
- * docs/server.md) and the Prometheus text exposition format (version 0.0.4). Pure functions of
+ * README.md) and the Prometheus text exposition format (version 0.0.4). Pure functions of
  * the snapshot, so tests feed them hand-made snapshots. */
 #include "server/server_int.h"
 

@@ -126,7 +126,7 @@ static void *on_init_thread(const struct mg_context *ctx, int thread_type)
          * previous response, or the client), so most wake-ups cost an extra switch and IPI.
          * SCHED_BATCH workers never preempt on wake-up: they queue and run when the CPU frees
          * up. Measured on 2 cores with wrk -c50: 1.05-1.08 -> 1.00 switches per request and
-         * 21.5-22 -> 17.1-17.8 us CPU per request, +30-50% req/s (docs/server.md). The admin
+         * 21.5-22 -> 17.1-17.8 us CPU per request, +30-50% req/s (README.md). The admin
          * pool stays normal so it still answers promptly. */
         struct sched_param sp = {.sched_priority = 0};
         pthread_setschedparam(pthread_self(), SCHED_BATCH, &sp);
