@@ -35,7 +35,8 @@ void jsonw_null(struct jsonw *w, const char *key);
 /* Writes `raw`, which must already be one complete JSON value (e.g. a stored config object), as
  * is. The caller vouches for its validity; a NULL raw writes null. */
 void jsonw_raw(struct jsonw *w, const char *key, const char *raw);
-/* Returns the output length, or -1 when it did not fit in cap - 1 bytes or nesting is unbalanced. */
+/* Returns the output length, or -1 when it did not fit in cap - 1 bytes or nesting is unbalanced.
+ */
 long jsonw_finish(struct jsonw *w);
 
 #endif

@@ -1,4 +1,5 @@
-/* common/window.c: see window.h. Slot i holds second s when s % nslots == i and slot.second == s. */
+/* common/window.c: see window.h. Slot i holds second s when s % nslots == i and slot.second == s.
+ */
 #include "common/window.h"
 
 #include <stdlib.h>

@@ -28,8 +28,7 @@ unsigned win_slots(const struct win *w);
  * the ring holds (it was overwritten), so late data is dropped rather than misfiled. */
 struct win_slot *win_slot_at(struct win *w, uint64_t second);
 
-void win_record(struct win *w, uint64_t second, uint64_t latency_us, int is_error,
-                uint64_t bytes);
+void win_record(struct win *w, uint64_t second, uint64_t latency_us, int is_error, uint64_t bytes);
 
 /* Adds seconds [from_s, to_s] (inclusive) of w into out: counters summed, latencies merged into
  * out->latency (which must have w's shape). Seconds never recorded count as zero. */

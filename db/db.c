@@ -143,8 +143,7 @@ static int make_parent_dirs(const char *path, char *err, size_t errlen)
             continue;
         *p = '\0';
         if (mkdir(dir, 0755) != 0 && errno != EEXIST) {
-            snprintf(err, errlen, "%s: cannot create directory %s: %s", path, dir,
-                     strerror(errno));
+            snprintf(err, errlen, "%s: cannot create directory %s: %s", path, dir, strerror(errno));
             return -1;
         }
         *p = '/';
@@ -605,8 +604,7 @@ static int load_status(struct db *db, int64_t id, struct run_result *out)
     sqlite3_bind_int64(st, 1, id);
     int rc;
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        if (run_status_add(out, sqlite3_column_int(st, 0),
-                           (uint64_t)sqlite3_column_int64(st, 1))) {
+        if (run_status_add(out, sqlite3_column_int(st, 0), (uint64_t)sqlite3_column_int64(st, 1))) {
             sqlite3_finalize(st);
             set_err(db, "%s: out of memory", db->path);
             return -1;

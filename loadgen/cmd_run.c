@@ -222,16 +222,16 @@ static double pct_ms(const struct run_result *r, double p)
 static void print_row(FILE *out, const char *name, const struct run_result *r, const char *rate)
 {
     fprintf(out, "%-6s %8.1fs %6u %9s %11llu %10.1f %9.2f %9.2f %8llu\n", name, r->duration_s,
-            r->connections, rate, (unsigned long long)r->requests, rpt_run_rps(r),
-            pct_ms(r, 50), pct_ms(r, 99), (unsigned long long)run_errors_total(r));
+            r->connections, rate, (unsigned long long)r->requests, rpt_run_rps(r), pct_ms(r, 50),
+            pct_ms(r, 99), (unsigned long long)run_errors_total(r));
 }
 
 static void print_summary(FILE *out, const struct lg_scenario *sc, const struct run_result *stages,
                           size_t nran, const struct run_result *total)
 {
     char rate[32];
-    fprintf(out, "\n%-6s %9s %6s %9s %11s %10s %9s %9s %8s\n", "Stage", "Duration", "Conns",
-            "Rate", "Requests", "Req/s", "p50 ms", "p99 ms", "Errors");
+    fprintf(out, "\n%-6s %9s %6s %9s %11s %10s %9s %9s %8s\n", "Stage", "Duration", "Conns", "Rate",
+            "Requests", "Req/s", "p50 ms", "p99 ms", "Errors");
     for (size_t i = 0; i < nran; i++) {
         char name[24];
         snprintf(name, sizeof(name), "%zu", i + 1);
@@ -246,8 +246,7 @@ static void print_summary(FILE *out, const struct lg_scenario *sc, const struct 
         fprintf(out, "Status codes:");
         for (size_t i = 0; i < total->nstatus; i++)
             fprintf(out, " %d: %llu%s", total->status[i].code,
-                    (unsigned long long)total->status[i].count,
-                    i + 1 < total->nstatus ? "," : "");
+                    (unsigned long long)total->status[i].count, i + 1 < total->nstatus ? "," : "");
         fprintf(out, "\n");
     }
     if (run_errors_total(total)) {
@@ -337,8 +336,8 @@ int lg_cmd_run(int argc, char **argv)
         lg_scenario_stage_config(&sc, i, &cfg);
         fmt_duration(d, sizeof(d), sc.stages[i].duration_us);
         if (sc.stages[i].rate_rps > 0)
-            fprintf(stderr, "stage %zu/%zu: %s, %u connections, %.0f req/s\n", i + 1, sc.nstages,
-                    d, cfg.connections, sc.stages[i].rate_rps);
+            fprintf(stderr, "stage %zu/%zu: %s, %u connections, %.0f req/s\n", i + 1, sc.nstages, d,
+                    cfg.connections, sc.stages[i].rate_rps);
         else
             fprintf(stderr, "stage %zu/%zu: %s, %u connections\n", i + 1, sc.nstages, d,
                     cfg.connections);

@@ -33,8 +33,7 @@ static int save(const struct lg_save_opts *opts, struct run_result *r, char *err
     return 0;
 }
 
-static int write_json(const char *json_path, const struct run_result *r, char *err,
-                      size_t errlen)
+static int write_json(const char *json_path, const struct run_result *r, char *err, size_t errlen)
 {
     if (!strcmp(json_path, "-")) {
         if (rpt_run_json_write(r, stdout) != 0 || fflush(stdout) != 0) {

@@ -13,13 +13,13 @@
 
 /* One kind of request. Its wire bytes are built once, before the run. */
 struct lg_request {
-    const char *method;          /* "GET", "POST", "HEAD", ... */
-    const char *path;            /* path and query, e.g. "/api/health"; NULL: the URL's */
-    const char *const *headers;  /* extra "Name: value" lines; they replace defaults by name */
+    const char *method;         /* "GET", "POST", "HEAD", ... */
+    const char *path;           /* path and query, e.g. "/api/health"; NULL: the URL's */
+    const char *const *headers; /* extra "Name: value" lines; they replace defaults by name */
     size_t nheaders;
-    const char *body;            /* NULL: no body */
+    const char *body; /* NULL: no body */
     size_t body_bytes;
-    unsigned weight;             /* share in a weighted mix; 0 counts as 1 */
+    unsigned weight; /* share in a weighted mix; 0 counts as 1 */
 };
 
 /* Called on the calling thread about every 100 ms while a run is going, for progress output. */
@@ -31,7 +31,7 @@ struct lg_sample {
     uint64_t connect_us; /* 0 on a reused connection */
     uint64_t ttfb_us;    /* start to first response byte */
     uint64_t total_us;
-    int status;          /* 0: the request failed */
+    int status; /* 0: the request failed */
 };
 /* Called on worker threads (possibly concurrently) after each request; must be thread-safe. */
 typedef void lg_sample_fn(void *arg, const struct lg_sample *s);
@@ -53,22 +53,22 @@ struct lg_detail {
 void lg_detail_free(struct lg_detail *d);
 
 struct lg_config {
-    const char *url;                    /* http://host[:port]/path or https://... */
-    const struct lg_request *requests;  /* NULL: one GET of the URL's path */
+    const char *url;                   /* http://host[:port]/path or https://... */
+    const struct lg_request *requests; /* NULL: one GET of the URL's path */
     size_t nrequests;
-    unsigned threads;                   /* >= 1 */
-    unsigned connections;               /* total across threads, >= threads */
-    uint64_t duration_us;               /* stop after this long; 0: only max_requests stops it */
-    uint64_t max_requests;              /* stop after this many responses; 0: no limit */
-    double rate_rps;                    /* > 0: constant rate (wrk2 -R), latency corrected */
-    uint64_t timeout_us;                /* per request; 0: default 2 s (wrk's) */
-    bool keep_alive;                    /* false: one request per connection (ab without -k) */
-    bool http10;                        /* send HTTP/1.0 (ab's wire format) */
+    unsigned threads;      /* >= 1 */
+    unsigned connections;  /* total across threads, >= threads */
+    uint64_t duration_us;  /* stop after this long; 0: only max_requests stops it */
+    uint64_t max_requests; /* stop after this many responses; 0: no limit */
+    double rate_rps;       /* > 0: constant rate (wrk2 -R), latency corrected */
+    uint64_t timeout_us;   /* per request; 0: default 2 s (wrk's) */
+    bool keep_alive;       /* false: one request per connection (ab without -k) */
+    bool http10;           /* send HTTP/1.0 (ab's wire format) */
     lg_progress_fn *progress;
     void *progress_arg;
-    struct lg_detail *detail;           /* optional out: filled when non-NULL */
-    bool ab_times;                      /* with detail: also per-request connect/processing */
-    lg_sample_fn *on_sample;            /* optional per-request callback (slows the run) */
+    struct lg_detail *detail; /* optional out: filled when non-NULL */
+    bool ab_times;            /* with detail: also per-request connect/processing */
+    lg_sample_fn *on_sample;  /* optional per-request callback (slows the run) */
     void *on_sample_arg;
 };
 
@@ -83,7 +83,8 @@ void lg_stop(void);
 
 /* What every load command does with a finished run: options shared by ab, wrk and run. */
 struct lg_save_opts {
-    const char *db_path; /* NULL: --db, else $TIERBENCH_DB, else $XDG_DATA_HOME/tierbench/results.db */
+    const char
+        *db_path; /* NULL: --db, else $TIERBENCH_DB, else $XDG_DATA_HOME/tierbench/results.db */
     const char *json_path; /* NULL: none; "-": stdout */
     bool no_save;
 };

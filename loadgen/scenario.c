@@ -15,12 +15,13 @@
 #include "loadgen/lg_int.h"
 #include "reports/reports.h"
 
-#define MAX_THREADS 1024
+#define MAX_THREADS     1024
 #define MAX_CONNECTIONS 100000
-#define MAX_WEIGHT 1000000
-#define MAX_BODY_BYTES (64u << 20)
+#define MAX_WEIGHT      1000000
+#define MAX_BODY_BYTES  (64u << 20)
 
-static int fail(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static int fail(char *err, size_t errlen, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 static int fail(char *err, size_t errlen, const char *fmt, ...)
 {
     va_list ap;
@@ -77,8 +78,8 @@ int lg_duration_parse(const char *s, uint64_t *out_us)
 /* ---- thresholds --------------------------------------------------------------------------- */
 
 static const char *const metric_names[LG_METRIC__COUNT] = {
-    "p50_ms", "p75_ms", "p90_ms", "p99_ms",     "p999_ms", "min_ms",
-    "max_ms", "mean_ms", "rps",   "error_rate", "errors",  "requests",
+    "p50_ms", "p75_ms",  "p90_ms", "p99_ms",     "p999_ms", "min_ms",
+    "max_ms", "mean_ms", "rps",    "error_rate", "errors",  "requests",
 };
 
 static const char *const cmp_names[] = {"<", "<=", ">", ">=", "=="};
@@ -115,14 +116,13 @@ int lg_threshold_parse(const char *text, struct lg_threshold *out, char *err, si
         char known[256] = "";
         size_t at = 0;
         for (int i = 0; i < LG_METRIC__COUNT && at < sizeof(known); i++) {
-            int n = snprintf(known + at, sizeof(known) - at, "%s%s", i ? ", " : "",
-                             metric_names[i]);
+            int n =
+                snprintf(known + at, sizeof(known) - at, "%s%s", i ? ", " : "", metric_names[i]);
             if (n < 0)
                 break;
             at += (size_t)n;
         }
-        return fail(err, errlen, "unknown metric \"%.*s\" (known: %s)", (int)name_len, name,
-                    known);
+        return fail(err, errlen, "unknown metric \"%.*s\" (known: %s)", (int)name_len, name, known);
     }
     while (isspace((unsigned char)*p))
         p++;
@@ -165,19 +165,32 @@ static double pct_ms(const struct run_result *r, double p)
 double lg_metric_value(enum lg_metric m, const struct run_result *r)
 {
     switch (m) {
-    case LG_METRIC_P50_MS: return pct_ms(r, 50);
-    case LG_METRIC_P75_MS: return pct_ms(r, 75);
-    case LG_METRIC_P90_MS: return pct_ms(r, 90);
-    case LG_METRIC_P99_MS: return pct_ms(r, 99);
-    case LG_METRIC_P999_MS: return pct_ms(r, 99.9);
-    case LG_METRIC_MIN_MS: return r->latency ? (double)hist_min(r->latency) / 1000.0 : 0.0;
-    case LG_METRIC_MAX_MS: return r->latency ? (double)hist_max(r->latency) / 1000.0 : 0.0;
-    case LG_METRIC_MEAN_MS: return r->latency ? hist_mean(r->latency) / 1000.0 : 0.0;
-    case LG_METRIC_RPS: return rpt_run_rps(r);
-    case LG_METRIC_ERROR_RATE: return rpt_run_error_rate(r);
-    case LG_METRIC_ERRORS: return (double)run_errors_total(r);
-    case LG_METRIC_REQUESTS: return (double)r->requests;
-    case LG_METRIC__COUNT: break;
+    case LG_METRIC_P50_MS:
+        return pct_ms(r, 50);
+    case LG_METRIC_P75_MS:
+        return pct_ms(r, 75);
+    case LG_METRIC_P90_MS:
+        return pct_ms(r, 90);
+    case LG_METRIC_P99_MS:
+        return pct_ms(r, 99);
+    case LG_METRIC_P999_MS:
+        return pct_ms(r, 99.9);
+    case LG_METRIC_MIN_MS:
+        return r->latency ? (double)hist_min(r->latency) / 1000.0 : 0.0;
+    case LG_METRIC_MAX_MS:
+        return r->latency ? (double)hist_max(r->latency) / 1000.0 : 0.0;
+    case LG_METRIC_MEAN_MS:
+        return r->latency ? hist_mean(r->latency) / 1000.0 : 0.0;
+    case LG_METRIC_RPS:
+        return rpt_run_rps(r);
+    case LG_METRIC_ERROR_RATE:
+        return rpt_run_error_rate(r);
+    case LG_METRIC_ERRORS:
+        return (double)run_errors_total(r);
+    case LG_METRIC_REQUESTS:
+        return (double)r->requests;
+    case LG_METRIC__COUNT:
+        break;
     }
     return NAN;
 }
@@ -188,11 +201,16 @@ bool lg_threshold_check(const struct lg_threshold *t, const struct run_result *r
     if (value)
         *value = v;
     switch (t->cmp) {
-    case LG_CMP_LT: return v < t->limit;
-    case LG_CMP_LE: return v <= t->limit;
-    case LG_CMP_GT: return v > t->limit;
-    case LG_CMP_GE: return v >= t->limit;
-    case LG_CMP_EQ: return v == t->limit;
+    case LG_CMP_LT:
+        return v < t->limit;
+    case LG_CMP_LE:
+        return v <= t->limit;
+    case LG_CMP_GT:
+        return v > t->limit;
+    case LG_CMP_GE:
+        return v >= t->limit;
+    case LG_CMP_EQ:
+        return v == t->limit;
     }
     return false;
 }
@@ -343,8 +361,7 @@ static int parse_stage(const cJSON *item, size_t i, unsigned default_connections
     st->rate_rps = 0;
     if (rate) {
         if (!cJSON_IsNumber(rate) || !(rate->valuedouble > 0) || rate->valuedouble > 1e9)
-            return fail(err, errlen, "%s.rate: expected requests per second, a number > 0",
-                        path);
+            return fail(err, errlen, "%s.rate: expected requests per second, a number > 0", path);
         st->rate_rps = rate->valuedouble;
     }
     return 0;
@@ -435,11 +452,9 @@ static int parse_request(const cJSON *item, size_t i, const char *base_dir, stru
         cJSON_ArrayForEach(h, hdrs)
         {
             if (!is_token(h->string))
-                return fail(err, errlen, "%s.headers.%s: not a valid header name", path,
-                            h->string);
+                return fail(err, errlen, "%s.headers.%s: not a valid header name", path, h->string);
             if (!cJSON_IsString(h) || has_ctl(h->valuestring))
-                return fail(err, errlen, "%s.headers.%s: expected a string value", path,
-                            h->string);
+                return fail(err, errlen, "%s.headers.%s: expected a string value", path, h->string);
             size_t len = strlen(h->string) + strlen(h->valuestring) + 3;
             char *line = malloc(len);
             if (!line)
@@ -482,8 +497,8 @@ static int parse_request(const cJSON *item, size_t i, const char *base_dir, stru
 static int parse_tree(const cJSON *root, const char *base_dir, struct lg_scenario *sc, char *err,
                       size_t errlen)
 {
-    static const char *const keys[] = {"target",   "threads",    "connections", "timeout",
-                                       "keep_alive", "stages",   "requests",    "thresholds",
+    static const char *const keys[] = {"target",      "threads", "connections", "timeout",
+                                       "keep_alive",  "stages",  "requests",    "thresholds",
                                        "description", NULL};
     if (!cJSON_IsObject(root))
         return fail(err, errlen, "expected a JSON object with \"target\" and \"stages\"");
@@ -556,8 +571,8 @@ static int parse_tree(const cJSON *root, const char *base_dir, struct lg_scenari
         {
             /* Counted before parsing so a half-built request is freed too. */
             sc->nrequests++;
-            if (parse_request(item, sc->nrequests - 1, base_dir,
-                              &sc->requests[sc->nrequests - 1], err, errlen))
+            if (parse_request(item, sc->nrequests - 1, base_dir, &sc->requests[sc->nrequests - 1],
+                              err, errlen))
                 return -1;
         }
     }
@@ -576,8 +591,8 @@ static int parse_tree(const cJSON *root, const char *base_dir, struct lg_scenari
             char terr[400];
             size_t i = sc->nthresholds;
             if (!cJSON_IsString(item))
-                return fail(err, errlen,
-                            "thresholds[%zu]: expected a string like \"p99_ms < 200\"", i);
+                return fail(err, errlen, "thresholds[%zu]: expected a string like \"p99_ms < 200\"",
+                            i);
             if (lg_threshold_parse(item->valuestring, &sc->thresholds[i], terr, sizeof(terr)))
                 return fail(err, errlen, "thresholds[%zu]: %s", i, terr);
             sc->nthresholds++;
@@ -771,8 +786,8 @@ int lg_result_merge(struct run_result *dst, const struct run_result *src)
             return -1;
     }
     if (src_rate || (dst_rate && src->latency)) {
-        if (merge_hist(&dst->latency_uncorrected, src_rate ? src->latency_uncorrected
-                                                           : src->latency))
+        if (merge_hist(&dst->latency_uncorrected,
+                       src_rate ? src->latency_uncorrected : src->latency))
             return -1;
     }
     if (merge_hist(&dst->latency, src->latency) || merge_hist(&dst->connect_us, src->connect_us) ||

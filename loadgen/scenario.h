@@ -46,10 +46,10 @@ struct lg_threshold {
 };
 
 struct lg_scenario {
-    char target[1024];  /* http://host[:port][/path] */
-    unsigned threads;   /* 0: not set, each stage uses min(2, connections) */
+    char target[1024];   /* http://host[:port][/path] */
+    unsigned threads;    /* 0: not set, each stage uses min(2, connections) */
     uint64_t timeout_us; /* 0: the engine's default */
-    bool keep_alive;    /* default true */
+    bool keep_alive;     /* default true */
     struct lg_stage *stages;
     size_t nstages;
     /* Weighted request mix; every string member is owned by the scenario. Empty: one GET of

@@ -51,8 +51,8 @@ START_TEST(test_hist_percentiles_within_0_1_percent_of_exact)
     for (size_t i = 0; i < sizeof(ps) / sizeof(ps[0]); i++) {
         double want = (double)exact_percentile(v, N, ps[i]);
         double got = (double)hist_percentile(h, ps[i]);
-        ck_assert_msg(fabs(got - want) <= want * 0.001 + 0.5, "p%g: got %.0f want %.0f", ps[i],
-                      got, want);
+        ck_assert_msg(fabs(got - want) <= want * 0.001 + 0.5, "p%g: got %.0f want %.0f", ps[i], got,
+                      want);
     }
     ck_assert_uint_eq(hist_count(h), N);
     ck_assert_uint_eq(hist_min(h), v[0]);

@@ -144,10 +144,11 @@ END_TEST
 
 START_TEST(test_scenario_errors_name_the_json_path)
 {
-    expect_error("{\"target\": \"http://h\", \"stages\": [{\"duration\": \"1s\", \"connections\": 1},"
-                 " {\"duration\": \"2s\", \"connections\": 1},"
-                 " {\"duration\": 10, \"connections\": 1}]}",
-                 "stages[2].duration: expected a duration like \"10s\"");
+    expect_error(
+        "{\"target\": \"http://h\", \"stages\": [{\"duration\": \"1s\", \"connections\": 1},"
+        " {\"duration\": \"2s\", \"connections\": 1},"
+        " {\"duration\": 10, \"connections\": 1}]}",
+        "stages[2].duration: expected a duration like \"10s\"");
     expect_error("{\"target\": \"http://h\", \"stages\": [{\"duration\": \"10 parsecs\","
                  " \"connections\": 1}]}",
                  "stages[0].duration: expected a duration like \"10s\"");
@@ -301,8 +302,8 @@ START_TEST(test_thresholds_evaluate_every_metric)
         ck_assert_msg(lg_threshold_parse(cases[i].text, &t, err, sizeof(err)) == 0, "%s: %s",
                       cases[i].text, err);
         double v;
-        ck_assert_msg(lg_threshold_check(&t, &r, &v) == cases[i].pass, "%s: got %g",
-                      cases[i].text, v);
+        ck_assert_msg(lg_threshold_check(&t, &r, &v) == cases[i].pass, "%s: got %g", cases[i].text,
+                      v);
         /* Bucket precision: 0.05% of the value. */
         ck_assert_msg(v >= cases[i].value * 0.999 && v <= cases[i].value * 1.001,
                       "%s: value %g, want %g", cases[i].text, v, cases[i].value);

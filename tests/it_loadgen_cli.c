@@ -714,9 +714,11 @@ START_TEST(test_https_runs_on_curl_engine)
     run_cmd(rm, NULL, NULL, 0, 5000);
     ck_assert_msg(up, "nginx with TLS did not start");
     ck_assert_int_eq(rc1, 0);
+    ck_assert_ptr_nonnull(out);
     ck_assert_ptr_nonnull(strstr(out, "  Engine: curl (https), 1 thread\n"));
     ck_assert_ptr_null(strstr(out, "Socket errors"));
     ck_assert_int_eq(rc2, 0);
+    ck_assert_ptr_nonnull(out2);
     ck_assert_ptr_nonnull(strstr(out2, "Engine: curl, 1 worker thread"));
     ck_assert_ptr_nonnull(strstr(out2, "Complete requests:      200\n"));
     ck_assert_ptr_nonnull(strstr(out2, "Failed requests:        0\n"));
