@@ -3,7 +3,8 @@
  * buffer, histograms) is allocated before the run, so the per-request path is read, parse,
  * record, write: no allocation, no formatting, one clock read per socket event. Constant-rate
  * mode (wrk2's -R) schedules each connection's requests and measures latency from the scheduled
- * time. Results are per thread and merged after the run. The https path is curl_engine.c. */
+ * time. Setup, threads and merging the per-thread results are in engine_run.c; the https path
+ * is curl_engine.c. */
 #include <errno.h>
 #include <fcntl.h>
 #include <netdb.h>
@@ -23,16 +24,7 @@
 
 #include "common/clock.h"
 #include "common/hist.h"
-#include "loadgen/lg_int.h"
-
-#define RBUF_BYTES 16384
-#define EVENTS_MAX 256
-/* A connection refused is retried after this pause, so a dead target costs no CPU spin. */
-#define CONNECT_RETRY_US 1000
-/* Per-second timeline histograms: coarse (1.6%) and short (60 s max) to stay small. */
-#define SEC_SIG_BITS 6
-#define SEC_MAX_US   60000000ull
-#define STATUS_MAX   600
+#include "loadgen/engine_int.h"
 
 static volatile sig_atomic_t stop_flag;
 
@@ -60,105 +52,6 @@ void lg_detail_free(struct lg_detail *d)
     hist_free(d->thread_rps);
     memset(d, 0, sizeof(*d));
 }
-
-enum conn_state {
-    CS_IDLE,       /* no request; waiting for the schedule or a retry (in the heap) */
-    CS_CONNECTING, /* non-blocking connect in progress */
-    CS_WRITING,
-    CS_READING,
-    CS_DONE /* no more requests for this connection */
-};
-
-struct kind {
-    char *buf;
-    size_t len;
-    size_t body_bytes;
-    bool head;
-    uint64_t weight_end; /* cumulative weight */
-};
-
-struct conn {
-    int fd;
-    uint8_t state;
-    bool reused;   /* this fd already carried a complete response */
-    bool got_byte; /* first response byte seen */
-    bool epollout; /* EPOLLOUT is in the interest set */
-    bool retried;  /* the request was resent once after a stale keep-alive close */
-    uint32_t kind;
-    uint32_t heap_idx; /* UINT32_MAX when not in the heap */
-    size_t written;
-    uint64_t t_start_us;    /* request start: connect() for a new connection, else the send */
-    uint64_t t_send_us;     /* first write of the request */
-    uint64_t t_intended_us; /* constant rate: when the schedule wanted the request sent */
-    uint64_t t_wake_us;     /* heap key */
-    uint64_t connect_us;    /* 0 on a reused connection */
-    uint64_t ttfb_us;
-    double next_ns; /* constant rate: next scheduled send, ns since t0 */
-    struct lg_parse parse;
-};
-
-struct sec {
-    uint64_t requests, errors, bytes;
-    struct hist *lat;
-};
-
-struct engine;
-
-struct worker {
-    pthread_t tid;
-    const struct engine *e;
-    unsigned index;
-    int epfd;
-    char *rbuf;
-    struct conn *conns;
-    unsigned nconns;
-    unsigned active; /* connections not CS_DONE */
-    uint32_t *heap;
-    unsigned heap_len;
-    uint64_t lat_ewma_us; /* recent response time, for the batching pause */
-    uint32_t *ready;      /* connections whose next request goes out after this event batch */
-    unsigned nready, ready_cap;
-    uint64_t budget; /* requests left to start; UINT64_MAX: unlimited */
-    uint32_t rng;
-    uint64_t t_end_us;
-    _Atomic uint64_t done_atomic; /* responses, for progress and Req/Sec */
-    _Atomic uint64_t fail_atomic; /* failed requests, for progress */
-    atomic_bool finished;
-
-    uint64_t requests, bytes_read, bytes_written, length_errors, html_bytes;
-    uint64_t keepalive_responses, connections_opened, requests_sent, body_bytes_sent;
-    uint64_t errors[RUN_ERR__COUNT];
-    uint64_t errno_counts[RUN_ERR__COUNT][LG_ERRNO_MAX];
-    uint64_t status[STATUS_MAX];
-    struct hist *lat, *lat_unc, *connect, *ttfb, *connect_req, *processing;
-    struct sec *secs;
-    size_t nsecs, capsecs;
-    struct sec *cur_sec;
-    uint64_t cur_sec_end_us;
-
-    bool have_first;
-    uint64_t first_t_us;
-    uint64_t first_body;
-    char server[128];
-};
-
-struct engine {
-    const struct lg_config *cfg;
-    struct lg_url url;
-    struct sockaddr_storage addr;
-    socklen_t addrlen;
-    struct kind *kinds;
-    size_t nkinds;
-    uint64_t total_weight;
-    uint64_t t0_us;
-    double t0_wall;
-    uint64_t deadline_us; /* 0: none */
-    uint64_t timeout_us;
-    bool rate;
-    double interval_ns; /* per connection, constant rate */
-    bool detail;
-    atomic_uint workers_done;
-};
 
 /* ---- small helpers ---- */
 
@@ -221,7 +114,7 @@ static struct conn *heap_pop(struct worker *w)
 }
 
 /* The timeline slot for time now; allocates once per second, never per request. */
-static struct sec *sec_at(struct worker *w, uint64_t now_us)
+struct sec *lg_sec_at(struct worker *w, uint64_t now_us)
 {
     if (w->cur_sec && now_us < w->cur_sec_end_us)
         return w->cur_sec;
@@ -258,7 +151,7 @@ static void bump(_Atomic uint64_t *a)
                           memory_order_relaxed);
 }
 
-static void conn_close(struct worker *w, struct conn *c)
+void lg_conn_close(struct worker *w, struct conn *c)
 {
     if (c->fd >= 0) {
         close(c->fd); /* also removes it from the epoll set */
@@ -284,7 +177,7 @@ static void conn_next(struct worker *w, struct conn *c, uint64_t now_us, uint64_
 {
     c->state = CS_IDLE;
     if (w->budget == 0 || stop_flag) {
-        conn_close(w, c);
+        lg_conn_close(w, c);
         c->state = CS_DONE;
         w->active--;
         return;
@@ -329,7 +222,7 @@ static void record_error(struct worker *w, struct conn *c, int cls, int err, uin
 {
     w->errors[cls]++;
     w->errno_counts[cls][err >= 0 && err < LG_ERRNO_MAX ? err : 0]++;
-    struct sec *s = sec_at(w, now_us);
+    struct sec *s = lg_sec_at(w, now_us);
     if (s)
         s->errors++;
     bump(&w->fail_atomic);
@@ -344,7 +237,7 @@ static void record_error(struct worker *w, struct conn *c, int cls, int err, uin
         };
         cfg->on_sample(cfg->on_sample_arg, &smp);
     }
-    conn_close(w, c);
+    lg_conn_close(w, c);
     conn_next(w, c, now_us, delay_us);
 }
 
@@ -386,7 +279,7 @@ static void start_request(struct worker *w, struct conn *c, uint64_t now_us)
 {
     const struct engine *e = w->e;
     if (w->budget == 0 || stop_flag) {
-        conn_close(w, c);
+        lg_conn_close(w, c);
         c->state = CS_DONE;
         w->active--;
         return;
@@ -500,7 +393,7 @@ static void on_response(struct worker *w, struct conn *c, uint64_t now_us)
     } else if (p->body_bytes != w->first_body) {
         w->length_errors++;
     }
-    struct sec *s = sec_at(w, now_us);
+    struct sec *s = lg_sec_at(w, now_us);
     if (s) {
         s->requests++;
         s->errors += st >= 400;
@@ -521,7 +414,7 @@ static void on_response(struct worker *w, struct conn *c, uint64_t now_us)
     if (p->keep_alive)
         w->keepalive_responses++;
     if (!p->keep_alive || !e->cfg->keep_alive)
-        conn_close(w, c);
+        lg_conn_close(w, c);
     conn_next(w, c, now_us, 0);
 }
 
@@ -531,7 +424,7 @@ static bool retry_stale(struct worker *w, struct conn *c)
 {
     if (!c->reused || c->got_byte || c->retried)
         return false;
-    conn_close(w, c);
+    lg_conn_close(w, c);
     c->retried = true;
     c->written = 0;
     conn_open(w, c);
@@ -545,7 +438,7 @@ static void do_read(struct worker *w, struct conn *c)
         if (n > 0) {
             uint64_t now = clock_now_us();
             w->bytes_read += (uint64_t)n;
-            struct sec *s = sec_at(w, now);
+            struct sec *s = lg_sec_at(w, now);
             if (s)
                 s->bytes += (uint64_t)n;
             if (c->state != CS_READING) {
@@ -578,7 +471,7 @@ static void do_read(struct worker *w, struct conn *c)
         int err = n < 0 ? errno : 0;
         uint64_t now = clock_now_us();
         if (c->state == CS_IDLE) {
-            conn_close(w, c); /* an idle keep-alive connection closed by the server */
+            lg_conn_close(w, c); /* an idle keep-alive connection closed by the server */
             return;
         }
         if (retry_stale(w, c))
@@ -637,7 +530,7 @@ static void batch_pause(struct worker *w, unsigned nevents)
     nanosleep(&ts, NULL);
 }
 
-static void *worker_main(void *arg)
+void *lg_worker_main(void *arg)
 {
     struct worker *w = arg;
     const struct engine *e = w->e;
@@ -709,376 +602,8 @@ static void *worker_main(void *arg)
     if (e->deadline_us && w->t_end_us > e->deadline_us && !stop_flag)
         w->t_end_us = e->deadline_us;
     for (unsigned i = 0; i < w->nconns; i++)
-        conn_close(w, &w->conns[i]);
+        lg_conn_close(w, &w->conns[i]);
     atomic_store(&w->finished, true);
     atomic_fetch_add(&((struct engine *)e)->workers_done, 1);
     return NULL;
-}
-
-/* ---- setup and merge ---- */
-
-/* Thousands of connections need thousands of descriptors; raise the soft limit toward the
- * hard one rather than fail with EMFILE (counted as connect errors) on a default 1024. */
-static void raise_fd_limit(unsigned connections)
-{
-    struct rlimit rl;
-    rlim_t want = (rlim_t)connections + 256;
-    if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < want) {
-        rl.rlim_cur = rl.rlim_max == RLIM_INFINITY || rl.rlim_max > want ? want : rl.rlim_max;
-        setrlimit(RLIMIT_NOFILE, &rl);
-    }
-}
-
-static int resolve(struct engine *e, char *err, size_t errlen)
-{
-    struct addrinfo hints = {.ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM};
-    struct addrinfo *res = NULL;
-    char port[16];
-    snprintf(port, sizeof(port), "%u", e->url.port);
-    int rc = getaddrinfo(e->url.host, port, &hints, &res);
-    if (rc != 0 || !res) {
-        snprintf(err, errlen, "unable to resolve %s: %s", e->url.host, gai_strerror(rc));
-        return -1;
-    }
-    memcpy(&e->addr, res->ai_addr, res->ai_addrlen);
-    e->addrlen = res->ai_addrlen;
-    freeaddrinfo(res);
-    return 0;
-}
-
-int lg_url_resolve_check(const struct lg_url *url, char *err, size_t errlen)
-{
-    struct engine e;
-    memset(&e, 0, sizeof(e));
-    e.url = *url;
-    return resolve(&e, err, errlen);
-}
-
-static int build_kinds(struct engine *e, char *err, size_t errlen)
-{
-    const struct lg_config *cfg = e->cfg;
-    struct lg_request def = {.method = "GET"};
-    const struct lg_request *rqs = cfg->requests && cfg->nrequests ? cfg->requests : &def;
-    size_t n = cfg->requests && cfg->nrequests ? cfg->nrequests : 1;
-    e->kinds = calloc(n, sizeof(*e->kinds));
-    if (!e->kinds)
-        goto nomem;
-    e->nkinds = n;
-    for (size_t i = 0; i < n; i++) {
-        size_t cap = 4096 + rqs[i].body_bytes;
-        for (size_t h = 0; h < rqs[i].nheaders; h++)
-            cap += strlen(rqs[i].headers[h]) + 2;
-        e->kinds[i].buf = malloc(cap);
-        if (!e->kinds[i].buf)
-            goto nomem;
-        long len =
-            lg_request_build(&e->url, &rqs[i], cfg->keep_alive, cfg->http10, e->kinds[i].buf, cap);
-        if (len < 0) {
-            snprintf(err, errlen, "request too large");
-            return -1;
-        }
-        e->kinds[i].len = (size_t)len;
-        e->kinds[i].body_bytes = rqs[i].body ? rqs[i].body_bytes : 0;
-        e->kinds[i].head = rqs[i].method && !strcasecmp(rqs[i].method, "HEAD");
-        e->total_weight += rqs[i].weight ? rqs[i].weight : 1;
-        e->kinds[i].weight_end = e->total_weight;
-    }
-    return 0;
-nomem:
-    snprintf(err, errlen, "out of memory");
-    return -1;
-}
-
-static void worker_free(struct worker *w)
-{
-    for (unsigned i = 0; i < w->nconns; i++)
-        conn_close(w, &w->conns[i]);
-    if (w->epfd >= 0)
-        close(w->epfd);
-    free(w->rbuf);
-    free(w->conns);
-    free(w->heap);
-    free(w->ready);
-    hist_free(w->lat);
-    hist_free(w->lat_unc);
-    hist_free(w->connect);
-    hist_free(w->ttfb);
-    hist_free(w->connect_req);
-    hist_free(w->processing);
-    for (size_t i = 0; i < w->capsecs; i++)
-        hist_free(w->secs[i].lat);
-    free(w->secs);
-}
-
-static struct hist *hnew(void)
-{
-    return hist_new(HIST_SIG_BITS_DEFAULT, HIST_MAX_US_DEFAULT);
-}
-
-static int worker_setup(struct worker *w, struct engine *e, unsigned index, unsigned nconns,
-                        unsigned conn_first, uint64_t budget)
-{
-    w->e = e;
-    w->index = index;
-    w->nconns = nconns;
-    w->active = nconns;
-    w->budget = budget;
-    w->rng = 2463534242u + index * 7919u;
-    w->epfd = epoll_create1(EPOLL_CLOEXEC);
-    w->rbuf = malloc(RBUF_BYTES);
-    w->conns = calloc(nconns ? nconns : 1, sizeof(*w->conns));
-    w->heap = calloc(nconns ? nconns : 1, sizeof(*w->heap));
-    w->ready_cap = 2 * nconns + 1;
-    w->ready = calloc(w->ready_cap, sizeof(*w->ready));
-    w->lat = hnew();
-    w->connect = hnew();
-    w->ttfb = hnew();
-    if (e->rate)
-        w->lat_unc = hnew();
-    if (e->detail) {
-        w->connect_req = hnew();
-        w->processing = hnew();
-    }
-    if (w->epfd < 0 || !w->rbuf || !w->conns || !w->heap || !w->ready || !w->lat || !w->connect ||
-        !w->ttfb || (e->rate && !w->lat_unc) || (e->detail && (!w->connect_req || !w->processing)))
-        return -1;
-    for (unsigned i = 0; i < nconns; i++) {
-        struct conn *c = &w->conns[i];
-        c->fd = -1;
-        c->heap_idx = UINT32_MAX;
-        c->parse.want_server = true;
-        unsigned g = conn_first + i;
-        /* Stagger the connections' schedules evenly over one interval. */
-        c->next_ns = e->rate ? e->interval_ns * g / e->cfg->connections : 0;
-    }
-    /* Presize the timeline so the first seconds never allocate. */
-    return sec_at(w, clock_now_us()) ? 0 : -1;
-}
-
-static void merge_results(struct engine *e, struct worker *ws, unsigned nw, struct run_result *out)
-{
-    const struct lg_config *cfg = e->cfg;
-    out->latency = hnew();
-    out->connect_us = hnew();
-    out->ttfb_us = hnew();
-    if (e->rate)
-        out->latency_uncorrected = hnew();
-    uint64_t t_end = e->t0_us;
-    uint64_t first_t = UINT64_MAX;
-    uint64_t status[STATUS_MAX] = {0};
-    size_t nsecs = 0;
-    for (unsigned i = 0; i < nw; i++) {
-        struct worker *w = &ws[i];
-        out->requests += w->requests;
-        out->bytes_read += w->bytes_read;
-        out->bytes_written += w->bytes_written;
-        out->length_errors += w->length_errors;
-        out->html_bytes += w->html_bytes;
-        for (int k = 0; k < RUN_ERR__COUNT; k++)
-            out->errors[k] += w->errors[k];
-        for (int s = 0; s < STATUS_MAX; s++)
-            status[s] += w->status[s];
-        if (out->latency)
-            hist_merge(out->latency, w->lat);
-        if (out->connect_us)
-            hist_merge(out->connect_us, w->connect);
-        if (out->ttfb_us)
-            hist_merge(out->ttfb_us, w->ttfb);
-        if (out->latency_uncorrected)
-            hist_merge(out->latency_uncorrected, w->lat_unc);
-        if (w->t_end_us > t_end)
-            t_end = w->t_end_us;
-        if (w->have_first && w->first_t_us < first_t) {
-            first_t = w->first_t_us;
-            out->doc_bytes = w->first_body;
-            snprintf(out->server_software, sizeof(out->server_software), "%s", w->server);
-        }
-        if (w->nsecs > nsecs)
-            nsecs = w->nsecs;
-        if (cfg->detail) {
-            struct lg_detail *d = cfg->detail;
-            for (int k = 0; k < RUN_ERR__COUNT; k++)
-                for (int j = 0; j < LG_ERRNO_MAX; j++)
-                    d->errno_counts[k][j] += w->errno_counts[k][j];
-            if (!d->connect_req_us)
-                d->connect_req_us = hnew();
-            if (!d->processing_us)
-                d->processing_us = hnew();
-            if (d->connect_req_us && w->connect_req)
-                hist_merge(d->connect_req_us, w->connect_req);
-            if (d->processing_us && w->processing)
-                hist_merge(d->processing_us, w->processing);
-            d->keepalive_responses += w->keepalive_responses;
-            d->connections_opened += w->connections_opened;
-            d->requests_sent += w->requests_sent;
-            d->body_bytes_sent += w->body_bytes_sent;
-        }
-    }
-    for (int s = 0; s < STATUS_MAX; s++)
-        if (status[s])
-            run_status_add(out, s, status[s]);
-    out->duration_s = (double)(t_end - e->t0_us) / 1e6;
-    /* The timeline stops at the run's end: a partial last second is kept. */
-    size_t want = (size_t)((t_end - e->t0_us + 999999u) / 1000000u);
-    if (want < nsecs)
-        nsecs = want;
-    if (nsecs > 0) {
-        out->timeline = calloc(nsecs, sizeof(*out->timeline));
-        struct hist *h = hist_new(SEC_SIG_BITS, SEC_MAX_US);
-        if (out->timeline && h) {
-            out->ntimeline = nsecs;
-            for (size_t s = 0; s < nsecs; s++) {
-                struct run_second *rs = &out->timeline[s];
-                rs->second = s;
-                hist_reset(h);
-                for (unsigned i = 0; i < nw; i++) {
-                    /* Responses that landed just past the end (the deadline check runs
-                     * once per loop) are folded into the last second. */
-                    size_t last = s + 1 == nsecs ? ws[i].nsecs : s + 1;
-                    for (size_t k = s; k < last && k < ws[i].nsecs; k++) {
-                        const struct sec *ws_s = &ws[i].secs[k];
-                        rs->requests += ws_s->requests;
-                        rs->errors += ws_s->errors;
-                        rs->bytes += ws_s->bytes;
-                        if (ws_s->lat)
-                            hist_merge(h, ws_s->lat);
-                    }
-                }
-                rs->p50_us = hist_percentile(h, 50);
-                rs->p99_us = hist_percentile(h, 99);
-            }
-        }
-        hist_free(h);
-    }
-}
-
-int lg_run(const struct lg_config *cfg, struct run_result *out, char *err, size_t errlen)
-{
-    struct engine e;
-    struct worker *ws = NULL;
-    unsigned nw = 0, started = 0;
-    int rc = -1;
-    memset(&e, 0, sizeof(e));
-    memset(out, 0, sizeof(*out));
-    e.cfg = cfg;
-    stop_flag = 0;
-    if (lg_url_parse(cfg->url, &e.url, err, errlen) < 0)
-        return -1;
-    if (cfg->connections == 0 || cfg->threads == 0) {
-        snprintf(err, errlen, "connections and threads must be at least 1");
-        return -1;
-    }
-    if (cfg->duration_us == 0 && cfg->max_requests == 0) {
-        snprintf(err, errlen, "a run needs a duration or a request count");
-        return -1;
-    }
-    if (e.url.https)
-        return lg_run_curl(cfg, &e.url, out, err, errlen);
-    if (resolve(&e, err, errlen) < 0)
-        return -1;
-    if (build_kinds(&e, err, errlen) < 0)
-        goto fail;
-    signal(SIGPIPE, SIG_IGN);
-    raise_fd_limit(cfg->connections);
-    nw = cfg->threads < cfg->connections ? cfg->threads : cfg->connections;
-    if (cfg->max_requests && cfg->max_requests < nw)
-        nw = (unsigned)cfg->max_requests;
-    e.timeout_us = cfg->timeout_us ? cfg->timeout_us : 2000000u;
-    e.rate = cfg->rate_rps > 0;
-    if (e.rate)
-        e.interval_ns = 1e9 * cfg->connections / cfg->rate_rps;
-    e.detail = cfg->detail != NULL && cfg->ab_times;
-    ws = calloc(nw, sizeof(*ws));
-    if (!ws) {
-        snprintf(err, errlen, "out of memory");
-        goto fail;
-    }
-    for (unsigned i = 0; i < nw; i++)
-        ws[i].epfd = -1;
-    e.t0_us = clock_now_us();
-    unsigned conn_first = 0;
-    for (unsigned i = 0; i < nw; i++) {
-        unsigned nc = cfg->connections / nw + (i < cfg->connections % nw);
-        uint64_t budget = UINT64_MAX;
-        if (cfg->max_requests) {
-            budget = cfg->max_requests / nw + (i < cfg->max_requests % nw);
-            if (nc > budget)
-                nc = (unsigned)budget;
-        }
-        if (worker_setup(&ws[i], &e, i, nc, conn_first, budget) < 0) {
-            snprintf(err, errlen, "out of memory or file descriptors");
-            goto fail;
-        }
-        conn_first += nc;
-    }
-    e.t0_wall = clock_wall_unix_s();
-    e.t0_us = clock_now_us();
-    e.deadline_us = cfg->duration_us ? e.t0_us + cfg->duration_us : 0;
-    for (unsigned i = 0; i < nw; i++) {
-        ws[i].cur_sec = NULL;
-        if (pthread_create(&ws[i].tid, NULL, worker_main, &ws[i]) != 0) {
-            stop_flag = 1;
-            snprintf(err, errlen, "cannot start threads");
-            goto fail;
-        }
-        started++;
-    }
-    /* The calling thread reports progress and samples each thread's rate every 100 ms (what
-     * wrk's Req/Sec line summarizes) until every worker is done. */
-    uint64_t next_progress = e.t0_us + 100000, last_sample = e.t0_us;
-    uint64_t *last_done = calloc(nw, sizeof(*last_done));
-    if (cfg->detail && !cfg->detail->thread_rps)
-        cfg->detail->thread_rps = hnew();
-    while (atomic_load(&e.workers_done) < nw) {
-        clock_sleep_us(10000);
-        uint64_t now = clock_now_us();
-        if (now < next_progress)
-            continue;
-        uint64_t done = 0;
-        for (unsigned i = 0; i < nw; i++) {
-            uint64_t d = atomic_load_explicit(&ws[i].done_atomic, memory_order_relaxed);
-            done += d + atomic_load_explicit(&ws[i].fail_atomic, memory_order_relaxed);
-            if (last_done && cfg->detail && cfg->detail->thread_rps &&
-                !atomic_load(&ws[i].finished) && now > last_sample) {
-                double rps = (double)(d - last_done[i]) * 1e6 / (double)(now - last_sample);
-                hist_record(cfg->detail->thread_rps, (uint64_t)(rps + 0.5));
-            }
-            if (last_done)
-                last_done[i] = d;
-        }
-        last_sample = now;
-        if (cfg->progress)
-            cfg->progress(cfg->progress_arg, done, now - e.t0_us);
-        next_progress = now + 100000;
-    }
-    free(last_done);
-    for (unsigned i = 0; i < started; i++)
-        pthread_join(ws[i].tid, NULL);
-    started = 0;
-    merge_results(&e, ws, nw, out);
-    if (!out->latency || !out->connect_us || !out->ttfb_us ||
-        (e.rate && !out->latency_uncorrected)) {
-        snprintf(err, errlen, "out of memory");
-        run_result_free(out);
-        goto fail;
-    }
-    snprintf(out->engine, sizeof(out->engine), "epoll");
-    snprintf(out->target, sizeof(out->target), "%s", cfg->url);
-    out->start_unix_s = e.t0_wall;
-    out->threads = nw;
-    out->connections = cfg->connections;
-    out->rate_rps = cfg->rate_rps;
-    rc = 0;
-fail:
-    for (unsigned i = 0; i < started; i++)
-        pthread_join(ws[i].tid, NULL);
-    if (ws)
-        for (unsigned i = 0; i < nw; i++)
-            worker_free(&ws[i]);
-    free(ws);
-    if (e.kinds)
-        for (size_t i = 0; i < e.nkinds; i++)
-            free(e.kinds[i].buf);
-    free(e.kinds);
-    return rc;
 }
