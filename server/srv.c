@@ -152,9 +152,19 @@ static void on_connection_close(const struct mg_connection *c)
         atomic_fetch_sub(&s->conns_open, 1);
 }
 
+/* While mg_start runs (on the starting thread) CivetWeb's messages are kept, not printed: a
+ * failed start then gives one line, ours, with CivetWeb's first reason in it. */
+static _Thread_local char start_log[160];
+static _Thread_local bool start_capturing;
+
 static int on_log_message(const struct mg_connection *c, const char *message)
 {
     (void)c;
+    if (start_capturing) {
+        if (!start_log[0])
+            snprintf(start_log, sizeof(start_log), "%s", message);
+        return 1;
+    }
     fprintf(stderr, "tierbench serve: %s\n", message);
     return 1;
 }
@@ -288,9 +298,13 @@ int srv_start(const struct srv_config *cfg, struct srv **out, char *err, size_t 
     cb.init_connection = on_init_connection;
     cb.connection_close = on_connection_close;
     cb.log_message = on_log_message;
+    start_log[0] = '\0';
+    start_capturing = true;
     s->ctx = mg_start(&cb, s, opts);
+    start_capturing = false;
     if (!s->ctx) {
-        snprintf(err, errlen, "cannot listen on %s (in use, or a bad address?)", listen);
+        snprintf(err, errlen, "cannot listen on %s: %s", listen,
+                 start_log[0] ? start_log : "in use, or a bad address?");
         goto fail;
     }
     s->port = read_port(s->ctx);

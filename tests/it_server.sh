@@ -2,8 +2,8 @@
 # tests/it_server.sh: `tierbench serve` under ApacheBench keep-alive, the case that hangs ab when a
 # response lacks "Connection: keep-alive": `ab -k -n 20000 -c 50` (HTTP/1.0) must finish with 0
 # failures and 20000 keep-alive requests, GET and POST; --access-log writes one line per request;
-# SIGINT stops the server with exit 0. Skips (exit 0, says so) when ab is not installed. Runs in
-# about 2 s.
+# a port in use is one error line; SIGINT stops the server with exit 0. Skips (exit 0, says so)
+# when ab is not installed. Runs in about 2 s.
 set -u
 TB=${TIERBENCH:-build/tierbench}
 T=$(mktemp -d /tmp/tb-it-server-XXXXXX)
@@ -91,6 +91,15 @@ if [ "$lines" = 3 ] && grep -q '"GET /api/nope HTTP/1.1" 404' "$T/access.log"; t
 	pass
 else
 	fail "--access-log: $lines lines, want 3 with the 404: $(head -c 300 "$T/access.log")"
+fi
+
+# A port already in use: one line on stderr, a non-zero exit.
+"$TB" serve --port "$PORT" --no-admin >"$T/busy.out" 2>"$T/busy.err"
+rc=$?
+if [ "$rc" != 0 ] && [ "$(wc -l <"$T/busy.err")" = 1 ] && grep -q "127.0.0.1:$PORT" "$T/busy.err"; then
+	pass
+else
+	fail "port in use: exit $rc, stderr: $(cat "$T/busy.err")"
 fi
 
 kill -INT "$SRV_PID"
