@@ -60,6 +60,8 @@ ITS_SH := $(wildcard tests/it_*.sh)
 CHECK_LIBS := $(call pkg_libs,check)
 
 .PHONY: all deps run test check-unit check-it asan lint install clean
+# Keep test objects between runs (make would delete them as intermediates).
+.SECONDARY:
 all: $(BIN)
 
 deps:
