@@ -9,6 +9,7 @@
 #include "common/jsonw.h"
 #include "common/run.h"
 #include "common/window.h"
+#include "tests/support/ck_run.h"
 
 static int cmp_u64(const void *a, const void *b)
 {
@@ -306,9 +307,5 @@ int main(void)
     tcase_add_test(tc, test_jsonw_reports_truncation);
     tcase_add_test(tc, test_run_status_add_keeps_codes_sorted);
     suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return ck_run(s);
 }

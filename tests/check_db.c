@@ -14,6 +14,7 @@
 #include "db/db.h"
 #include "db/db_int.h"
 #include "run_fixture.h"
+#include "tests/support/ck_run.h"
 
 static char tmpdir[256];
 static char dbpath[512];
@@ -549,9 +550,5 @@ int main(void)
     tcase_add_test(tc, test_db_corrupt_file_gives_one_line_errors);
     tcase_add_test(tc, test_db_default_path_follows_env_order);
     suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return ck_run(s);
 }

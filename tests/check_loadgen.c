@@ -7,6 +7,7 @@
 
 #include "loadgen/lg_fmt.h"
 #include "loadgen/lg_int.h"
+#include "tests/support/ck_run.h"
 
 /* Feeds a whole response; returns the parser's verdict for the first response. */
 static long feed_all(struct lg_parse *p, const char *s, bool head)
@@ -541,9 +542,5 @@ static Suite *loadgen_suite(void)
 
 int main(void)
 {
-    SRunner *sr = srunner_create(loadgen_suite());
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return ck_run(loadgen_suite());
 }

@@ -13,6 +13,7 @@
 #include "loadgen/loadgen.h"
 #include "loadgen/scenario.h"
 #include "run_fixture.h"
+#include "tests/support/ck_run.h"
 
 static char tmpdir[256];
 
@@ -507,9 +508,5 @@ int main(void)
     tcase_add_test(tc, test_merge_closed_loop_stage_counts_as_uncorrected);
     tcase_add_test(tc, test_finish_saves_and_writes_json_with_the_id);
     suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return ck_run(s);
 }

@@ -8,6 +8,7 @@
 
 #include "reports/reports.h"
 #include "run_fixture.h"
+#include "tests/support/ck_run.h"
 
 static cJSON *render(const struct run_result *r)
 {
@@ -223,9 +224,5 @@ int main(void)
     tcase_add_test(tc, test_run_json_write_appends_newline);
     tcase_add_test(tc, test_error_rate_counts_status_errors_once);
     suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return ck_run(s);
 }

@@ -11,6 +11,7 @@
 
 #include "server/server.h"
 #include "server/server_int.h"
+#include "tests/support/ck_run.h"
 
 /* ---- cache ---------------------------------------------------------------------------------- */
 
@@ -510,9 +511,5 @@ int main(void)
     tcase_add_test(tc, test_formatters_write_json_and_prometheus_and_report_needed_length);
     tcase_add_test(tc, test_config_defaults_match_the_documented_ones);
     suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return ck_run(s);
 }

@@ -12,6 +12,7 @@
 #include "common/clock.h"
 #include "loadgen/loadgen.h"
 #include "tests/support/testsrv.h"
+#include "tests/support/ck_run.h"
 
 static struct testsrv *srv;
 static char url[256];
@@ -417,9 +418,5 @@ static Suite *it_suite(void)
 
 int main(void)
 {
-    SRunner *sr = srunner_create(it_suite());
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return ck_run(it_suite());
 }

@@ -22,6 +22,7 @@
 #include "common/clock.h"
 #include "loadgen/loadgen.h"
 #include "tests/support/testsrv.h"
+#include "tests/support/ck_run.h"
 
 #define MAX_LINES 400
 
@@ -759,9 +760,5 @@ static Suite *cli_suite(void)
 
 int main(void)
 {
-    SRunner *sr = srunner_create(cli_suite());
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return ck_run(cli_suite());
 }

@@ -22,6 +22,7 @@
 #include <zlib.h>
 
 #include "server/server.h"
+#include "tests/support/ck_run.h"
 
 /* ---- a minimal HTTP client ------------------------------------------------------------------ */
 
@@ -715,9 +716,5 @@ int main(void)
     tcase_add_test(tc, test_binary_rejects_bad_flag_values_naming_the_flag);
     tcase_add_test(tc, test_binary_serves_and_exits_0_on_sigterm);
     suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return ck_run(s);
 }
