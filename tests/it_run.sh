@@ -4,6 +4,7 @@
 # an ephemeral loopback port: thresholds (exit 0 / 99), the store (--db, TIERBENCH_DB,
 # --no-save, a foreign file), --json FILE and --json -. Runs in about 5 s.
 set -u
+. "$(dirname "$0")/lib.sh"
 TB=${TIERBENCH:-build/tierbench}
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 T=$(mktemp -d /tmp/tb-it-run-XXXXXX)
@@ -78,14 +79,7 @@ expect_in "$T/err" "No such file or directory" "missing file"
 # ---- real runs ----
 "$TB" serve --port 0 --no-admin --threads 16 >"$T/srv.log" 2>&1 &
 SRV_PID=$!
-PORT=""
-i=0
-while [ $i -lt 50 ]; do
-	PORT=$(sed -n 's|.*listening on http://127\.0\.0\.1:\([0-9]*\)/.*|\1|p' "$T/srv.log" | head -1)
-	[ -n "$PORT" ] && break
-	sleep 0.1
-	i=$((i + 1))
-done
+PORT=$(wait_port "$T/srv.log")
 if [ -z "$PORT" ]; then
 	fail "tierbench serve did not start: $(cat "$T/srv.log")"
 	exit 1

@@ -5,6 +5,7 @@
 # a port in use is one error line; SIGINT stops the server with exit 0. Skips (exit 0, says so)
 # when ab is not installed. Runs in about 2 s.
 set -u
+. "$(dirname "$0")/lib.sh"
 TB=${TIERBENCH:-build/tierbench}
 T=$(mktemp -d /tmp/tb-it-server-XXXXXX)
 SRV_PID=""
@@ -32,14 +33,7 @@ fi
 
 "$TB" serve --port 0 --no-admin --threads 64 >"$T/srv.log" 2>&1 &
 SRV_PID=$!
-PORT=""
-i=0
-while [ $i -lt 50 ]; do
-	PORT=$(sed -n 's|.*listening on http://127\.0\.0\.1:\([0-9]*\)/.*|\1|p' "$T/srv.log" | head -1)
-	[ -n "$PORT" ] && break
-	sleep 0.1
-	i=$((i + 1))
-done
+PORT=$(wait_port "$T/srv.log")
 if [ -z "$PORT" ]; then
 	fail "tierbench serve did not start: $(cat "$T/srv.log")"
 	echo "$PASSES passed, $FAILS failed"
@@ -74,13 +68,7 @@ ab_check "ab -k POST /api/echo" 2000 -k -n 2000 -c 20 -p "$T/body" -T text/plain
 # --access-log: one line per request.
 "$TB" serve --port 0 --no-admin --threads 4 --access-log "$T/access.log" >"$T/srv2.log" 2>&1 &
 LOG_PID=$!
-i=0
-PORT2=""
-while [ $i -lt 50 ] && [ -z "$PORT2" ]; do
-	PORT2=$(sed -n 's|.*listening on http://127\.0\.0\.1:\([0-9]*\)/.*|\1|p' "$T/srv2.log" | head -1)
-	sleep 0.1
-	i=$((i + 1))
-done
+PORT2=$(wait_port "$T/srv2.log")
 for path in /api/health /api/nope /; do
 	curl -s -o /dev/null "http://127.0.0.1:$PORT2$path"
 done
