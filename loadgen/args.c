@@ -97,6 +97,10 @@ int lg_common_opt_take(struct lg_common_opts *o, int argc, char **argv, int *i)
         o->save.no_save = true;
         return 1;
     }
+    if (!strcmp(a, "--no-batch-pause")) {
+        o->no_batch_pause = true;
+        return 1;
+    }
     if (!strcmp(a, "--db"))
         slot = &o->save.db_path;
     else if (!strcmp(a, "--json"))

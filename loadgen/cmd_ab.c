@@ -53,7 +53,8 @@ static void usage(FILE *f)
                "    --http1.0       Send HTTP/1.0 requests exactly like ab (default HTTP/1.1)\n"
                "    --db PATH       Result store; --no-save: do not save the run\n"
                "    --json FILE|-   Also write the result as JSON\n"
-               "    --label TEXT    Label the run; --tier NAME tags its tier\n");
+               "    --label TEXT    Label the run; --tier NAME tags its tier\n"
+               "    --no-batch-pause  Never pause to batch responses at high concurrency\n");
 }
 
 struct ab_opts {
@@ -396,6 +397,7 @@ static char *config_json(const struct ab_opts *o, const char *method, unsigned t
     jsonw_double(&w, "timeout_s", (double)o->timeout_us / 1e6, 3);
     jsonw_bool(&w, "keepalive", o->keepalive);
     jsonw_bool(&w, "http10", o->http10);
+    jsonw_bool(&w, "batch_pause", !o->common.no_batch_pause);
     jsonw_str(&w, "postfile", o->postfile ? o->postfile : o->putfile);
     jsonw_str(&w, "content_type", o->content_type);
     jsonw_arr_begin(&w, "headers");
@@ -528,6 +530,7 @@ int lg_cmd_ab(int argc, char **argv)
         .timeout_us = o.timeout_us,
         .keep_alive = o.keepalive,
         .http10 = o.http10,
+        .no_batch_pause = o.common.no_batch_pause,
         .progress = ab_progress,
         .progress_arg = &prog,
         .detail = &detail,

@@ -32,6 +32,8 @@ static void usage(FILE *f)
             "        --no-save          Do not save the run\n"
             "        --json FILE|-      Also write the result as JSON\n"
             "        --label TEXT       Label the run; --tier NAME tags its tier\n"
+            "        --no-batch-pause   Never pause to batch responses at high concurrency\n"
+            "                           (exact timestamps, somewhat lower peak req/s)\n"
             "\n"
             "  Numeric arguments may include a SI unit (1k, 1M, 1G)\n"
             "  Time arguments may include a time unit (2s, 2m, 2h)\n");
@@ -191,6 +193,7 @@ static char *config_json(const struct wrk_opts *o)
     jsonw_double(&w, "rate_rps", o->rate_rps, 1);
     jsonw_bool(&w, "latency", o->latency);
     jsonw_bool(&w, "u_latency", o->u_latency);
+    jsonw_bool(&w, "batch_pause", !o->common.no_batch_pause);
     jsonw_arr_begin(&w, "headers");
     for (size_t i = 0; i < o->nheaders; i++)
         jsonw_str(&w, NULL, o->headers[i]);
@@ -237,6 +240,7 @@ int lg_cmd_wrk(int argc, char **argv)
         .rate_rps = o.rate_rps,
         .timeout_us = o.timeout_us,
         .keep_alive = true,
+        .no_batch_pause = o.common.no_batch_pause,
         .progress = lg_bar_progress,
         .progress_arg = &bar,
         .detail = &detail,

@@ -521,7 +521,8 @@ static int wait_events(int epfd, struct epoll_event *evs, uint64_t timeout_us)
  * 5% (and 50 us); never low. Constant-rate runs and small connection counts never pause. */
 static void batch_pause(struct worker *w, unsigned nevents)
 {
-    if (w->e->rate || w->nconns < 32 || nevents * 4 >= w->nconns || w->lat_ewma_us < 200)
+    if (w->e->rate || w->e->cfg->no_batch_pause || w->nconns < 32 || nevents * 4 >= w->nconns ||
+        w->lat_ewma_us < 200)
         return;
     uint64_t pause_us = w->lat_ewma_us / 20;
     if (pause_us > 50)

@@ -79,6 +79,7 @@ struct lg_common_opts {
     struct lg_save_opts save;
     const char *label;
     const char *tier;
+    bool no_batch_pause; /* --no-batch-pause */
 };
 int lg_common_opt_take(struct lg_common_opts *o, int argc, char **argv, int *i);
 /* Copies label/tier into r and calls lg_finish; a store failure is a warning on stderr. */

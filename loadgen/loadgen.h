@@ -64,6 +64,8 @@ struct lg_config {
     uint64_t timeout_us;   /* per request; 0: default 2 s (wrk's) */
     bool keep_alive;       /* false: one request per connection (ab without -k) */
     bool http10;           /* send HTTP/1.0 (ab's wire format) */
+    bool no_batch_pause;   /* never pause after small event batches (engine.c, batch_pause):
+                              exact response timestamps at some throughput cost */
     lg_progress_fn *progress;
     void *progress_arg;
     struct lg_detail *detail; /* optional out: filled when non-NULL */
