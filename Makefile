@@ -59,7 +59,7 @@ ITS_C := $(patsubst tests/%.c,$(BUILD)/tests/%,$(wildcard tests/it_*.c))
 ITS_SH := $(wildcard tests/it_*.sh)
 CHECK_LIBS := $(call pkg_libs,check)
 
-.PHONY: all deps run test check-unit check-it asan lint install clean
+.PHONY: all deps run test check-unit check-it asan lint install clean fuzz
 # Keep test objects between runs (make would delete them as intermediates).
 .SECONDARY:
 all: $(BIN)
@@ -104,6 +104,20 @@ check-it: $(BIN) $(ITS_C)
 asan: deps
 	@$(MAKE) --no-print-directory BUILD=build-asan SAN=address,undefined \
 		check-unit check-it
+
+# libFuzzer targets (tests/fuzz/): the response parser, and the server's query and path handling.
+# Not part of `make test`; FUZZ_SECONDS per target.
+FUZZ_SECONDS ?= 60
+FUZZ_FLAGS := -std=c11 -D_GNU_SOURCE -I. -g -O1 -fsanitize=fuzzer,address,undefined
+fuzz:
+	@sh scripts/deps.sh clang libclang-rt-14-dev
+	@mkdir -p build-fuzz/corpus_parse build-fuzz/corpus_query
+	clang $(FUZZ_FLAGS) tests/fuzz/fuzz_parse.c loadgen/parse.c -lhttp_parser -o build-fuzz/fuzz_parse
+	clang $(FUZZ_FLAGS) tests/fuzz/fuzz_query.c $(SRC_server) $(SRC_common) -lcivetweb -lz -lm \
+		-lpthread -o build-fuzz/fuzz_query
+	build-fuzz/fuzz_parse -max_total_time=$(FUZZ_SECONDS) -max_len=4096 build-fuzz/corpus_parse \
+		tests/fuzz/seeds_parse
+	build-fuzz/fuzz_query -max_total_time=$(FUZZ_SECONDS) build-fuzz/corpus_query
 
 LINT_SRC := main.c $(foreach p,$(PARTS),$(SRC_$(p)) $(wildcard $(p)/*.h)) $(wildcard tests/*.c)
 lint:

@@ -52,7 +52,8 @@ struct lg_parse {
     char server[128];
 };
 
-/* Prepares for a new connection. */
+/* Prepares for a new connection. want_server and server[] survive it, so p must have been
+ * zeroed (or initialized) once before the first call. */
 void lg_parse_init(struct lg_parse *p);
 /* Prepares for the next response on the same connection. */
 void lg_parse_next(struct lg_parse *p, bool head);

@@ -1,9 +1,10 @@
 #!/bin/sh
 # Installs the Debian packages tierbench builds and tests with, only when one is missing.
 # Called by `make deps` (and so by `make run` / `make test`); uses sudo when not root.
+# Extra package names as arguments are installed too (`make fuzz` asks for clang's).
 set -eu
 pkgs="build-essential pkg-config libcivetweb-dev libncurses-dev libsqlite3-dev
-libcurl4-openssl-dev libcjson-dev check libhttp-parser-dev zlib1g-dev curl tmux"
+libcurl4-openssl-dev libcjson-dev check libhttp-parser-dev zlib1g-dev curl tmux $*"
 missing=""
 for p in $pkgs; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' || missing="$missing $p"
