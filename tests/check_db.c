@@ -2,7 +2,6 @@
  * migrations, WAL, refusing foreign files, listing, groups. Each test works in its own mkdtemp
  * directory. */
 #include <check.h>
-#include <ftw.h>
 #include <signal.h>
 #include <sqlite3.h>
 #include <stdio.h>
@@ -15,6 +14,7 @@
 #include "db/db_int.h"
 #include "run_fixture.h"
 #include "tests/support/ck_run.h"
+#include "tests/support/tmpdir.h"
 
 static char tmpdir[256];
 static char dbpath[512];
@@ -26,17 +26,9 @@ static void setup(void)
     snprintf(dbpath, sizeof(dbpath), "%s/results.db", tmpdir);
 }
 
-static int rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-    (void)st;
-    (void)flag;
-    (void)ftw;
-    return remove(path);
-}
-
 static void teardown(void)
 {
-    nftw(tmpdir, rm_entry, 8, FTW_DEPTH | FTW_PHYS);
+    tmpdir_remove(tmpdir);
 }
 
 static struct db *open_ok(const char *path)

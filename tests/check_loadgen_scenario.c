@@ -3,7 +3,6 @@
  * a store in a temp dir. No network. */
 #include <check.h>
 #include <cjson/cJSON.h>
-#include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,6 +13,7 @@
 #include "loadgen/scenario.h"
 #include "run_fixture.h"
 #include "tests/support/ck_run.h"
+#include "tests/support/tmpdir.h"
 
 static char tmpdir[256];
 
@@ -23,17 +23,9 @@ static void setup(void)
     ck_assert_ptr_nonnull(mkdtemp(tmpdir));
 }
 
-static int rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-    (void)st;
-    (void)flag;
-    (void)ftw;
-    return remove(path);
-}
-
 static void teardown(void)
 {
-    nftw(tmpdir, rm_entry, 8, FTW_DEPTH | FTW_PHYS);
+    tmpdir_remove(tmpdir);
 }
 
 static void write_file(const char *path, const char *text)
