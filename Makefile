@@ -18,7 +18,7 @@ TB_CFLAGS += -fsanitize=$(SAN) -fno-omit-frame-pointer -fno-sanitize-recover=all
 LDFLAGS += -fsanitize=$(SAN)
 endif
 
-PARTS := common db reports server loadgen console
+PARTS := common db reports server loadgen console cli
 # Transitive dependencies of each part (what its code may call).
 DEPS_common :=
 DEPS_db := common
@@ -26,6 +26,7 @@ DEPS_reports := common
 DEPS_server := common
 DEPS_loadgen := common db reports
 DEPS_console := common server
+DEPS_cli := common db reports server loadgen
 # Libraries of each part: pkg-config names and plain -l flags.
 PKG_db := sqlite3
 PKG_reports := libcjson

@@ -1,10 +1,8 @@
-/* main.c: tierbench's entry point. It only dispatches subcommands; each part's cmd.c parses its
- * own flags. */
+/* main.c: tierbench's entry point. It only dispatches subcommands; cli/ parses their flags. */
 #include <stdio.h>
 #include <string.h>
 
-#include "loadgen/loadgen.h"
-#include "server/server.h"
+#include "cli/cli.h"
 
 typedef int cmd_fn(int argc, char **argv);
 
@@ -13,10 +11,10 @@ static const struct cmd {
     cmd_fn *fn;
     const char *help;
 } cmds[] = {
-    {"serve", srv_cmd_serve, "run the mock-API server (default :9000, admin :9001)"},
-    {"ab", lg_cmd_ab, "ApacheBench-compatible load test, saved to the result store"},
-    {"wrk", lg_cmd_wrk, "wrk/wrk2-compatible load test, saved to the result store"},
-    {"run", lg_cmd_run, "run a JSON scenario: stages, endpoint mix, thresholds"},
+    {"serve", cli_serve, "run the mock-API server (default :9000, admin :9001)"},
+    {"ab", cli_ab, "ApacheBench-compatible load test, saved to the result store"},
+    {"wrk", cli_wrk, "wrk/wrk2-compatible load test, saved to the result store"},
+    {"run", cli_run, "run a JSON scenario: stages, endpoint mix, thresholds"},
 };
 
 static void usage(FILE *out)

@@ -334,11 +334,6 @@ static int bind_text(sqlite3_stmt *st, int col, const char *s)
     return s ? sqlite3_bind_text(st, col, s, -1, SQLITE_TRANSIENT) : sqlite3_bind_null(st, col);
 }
 
-static double run_rps(const struct run_result *r)
-{
-    return r->duration_s > 0 ? (double)r->requests / r->duration_s : 0.0;
-}
-
 static const char insert_run_sql[] =
     "INSERT INTO runs (group_id, tool, engine, cmdline, config_json, target, label, tier,"
     " start_unix_s, duration_s, threads, connections, rate_rps, requests, bytes_read,"
@@ -462,7 +457,7 @@ int db_run_insert(struct db *db, struct run_result *r)
     for (size_t i = 0; i < r->ntimeline; i++) {
         const struct run_second *s = &r->timeline[i];
         sqlite3_bind_int64(st, 1, id);
-        sqlite3_bind_int64(st, 2, (int64_t)s->second);
+        sqlite3_bind_int64(st, 2, s->unix_s);
         sqlite3_bind_int64(st, 3, (int64_t)s->requests);
         sqlite3_bind_int64(st, 4, (int64_t)s->errors);
         sqlite3_bind_int64(st, 5, (int64_t)s->bytes);
@@ -640,7 +635,8 @@ static int load_timeline(struct db *db, int64_t id, struct run_result *out)
             cap = ncap;
         }
         struct run_second *s = &out->timeline[out->ntimeline++];
-        s->second = (uint64_t)sqlite3_column_int64(st, 0);
+        memset(s, 0, sizeof(*s));
+        s->unix_s = sqlite3_column_int64(st, 0);
         s->requests = (uint64_t)sqlite3_column_int64(st, 1);
         s->errors = (uint64_t)sqlite3_column_int64(st, 2);
         s->bytes = (uint64_t)sqlite3_column_int64(st, 3);

@@ -273,7 +273,7 @@ int lg_run_curl(const struct lg_config *cfg, const struct lg_url *url, struct ru
     if (used < out->ntimeline)
         out->ntimeline = used;
     for (size_t s = 0; s < out->ntimeline; s++)
-        out->timeline[s].second = s;
+        out->timeline[s].unix_s = (int64_t)out->start_unix_s + (int64_t)s;
     for (int s = 0; s < 600; s++)
         if (x.status[s])
             run_status_add(out, s, x.status[s]);

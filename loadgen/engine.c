@@ -368,7 +368,6 @@ static void on_response(struct worker *w, struct conn *c, uint64_t now_us)
     uint64_t total = now_us - c->t_start_us;
     uint64_t corrected = now_us - c->t_intended_us;
     w->requests++;
-    w->lat_ewma_us += ((int64_t)total - (int64_t)w->lat_ewma_us) / 32;
     hist_record(w->lat, e->rate ? corrected : total);
     if (w->lat_unc)
         hist_record(w->lat_unc, total);
@@ -511,26 +510,6 @@ static int wait_events(int epfd, struct epoll_event *evs, uint64_t timeout_us)
     return epoll_wait(epfd, evs, EVENTS_MAX, (int)((timeout_us + 999) / 1000));
 }
 
-/* With many connections in flight, a worker that wakes for one or two responses at a time
- * spends most of its time (and the server's) on wake-ups: on 2 cores shared with a
- * one-worker nginx at 200 connections, 30,000 context switches per second and up to a fifth
- * less throughput than wrk, which batches by accident (its EPOLLOUT round trip delays it). So when
- * a batch was small compared with the connections, the worker pauses briefly and lets
- * responses accumulate: 1/20 of the recent response time, 10-50 us. A response that arrives
- * during the pause is timestamped up to that much late, so latency can read high by at most
- * 5% (and 50 us); never low. Constant-rate runs and small connection counts never pause. */
-static void batch_pause(struct worker *w, unsigned nevents)
-{
-    if (w->e->rate || w->e->cfg->no_batch_pause || w->nconns < 32 || nevents * 4 >= w->nconns ||
-        w->lat_ewma_us < 200)
-        return;
-    uint64_t pause_us = w->lat_ewma_us / 20;
-    if (pause_us > 50)
-        pause_us = 50;
-    struct timespec ts = {.tv_sec = 0, .tv_nsec = (long)pause_us * 1000};
-    nanosleep(&ts, NULL);
-}
-
 void *lg_worker_main(void *arg)
 {
     struct worker *w = arg;
@@ -597,7 +576,6 @@ void *lg_worker_main(void *arg)
             }
         }
         flush_ready(w);
-        batch_pause(w, (unsigned)(n > 0 ? n : 0));
     }
     w->t_end_us = clock_now_us();
     if (e->deadline_us && w->t_end_us > e->deadline_us && !stop_flag)

@@ -17,8 +17,8 @@
 #define EVENTS_MAX 256
 /* A connection refused is retried after this pause, so a dead target costs no CPU spin. */
 #define CONNECT_RETRY_US 1000
-/* Per-second timeline histograms: coarse (1.6%) and short (60 s max) to stay small. */
-#define SEC_SIG_BITS 6
+/* Per-second timeline histograms: coarse (0.4%) and short (60 s max) to stay small. */
+#define SEC_SIG_BITS HIST_SIG_BITS_COARSE
 #define SEC_MAX_US   60000000ull
 #define STATUS_MAX   600
 
@@ -76,7 +76,6 @@ struct worker {
     unsigned active; /* connections not CS_DONE */
     uint32_t *heap;
     unsigned heap_len;
-    uint64_t lat_ewma_us; /* recent response time, for the batching pause */
     uint32_t *ready;      /* connections whose next request goes out after this event batch */
     unsigned nready, ready_cap;
     uint64_t budget; /* requests left to start; UINT64_MAX: unlimited */

@@ -231,34 +231,28 @@ static void merge_results(struct engine *e, struct worker *ws, unsigned nw, stru
     size_t want = (size_t)((t_end - e->t0_us + 999999u) / 1000000u);
     if (want < nsecs)
         nsecs = want;
-    if (nsecs > 0) {
-        out->timeline = calloc(nsecs, sizeof(*out->timeline));
-        struct hist *h = hist_new(SEC_SIG_BITS, SEC_MAX_US);
-        if (out->timeline && h) {
-            out->ntimeline = nsecs;
-            for (size_t s = 0; s < nsecs; s++) {
-                struct run_second *rs = &out->timeline[s];
-                rs->second = s;
-                hist_reset(h);
-                for (unsigned i = 0; i < nw; i++) {
-                    /* Responses that landed just past the end (the deadline check runs
-                     * once per loop) are folded into the last second. */
-                    size_t last = s + 1 == nsecs ? ws[i].nsecs : s + 1;
-                    for (size_t k = s; k < last && k < ws[i].nsecs; k++) {
-                        const struct sec *ws_s = &ws[i].secs[k];
-                        rs->requests += ws_s->requests;
-                        rs->errors += ws_s->errors;
-                        rs->bytes += ws_s->bytes;
-                        if (ws_s->lat)
-                            hist_merge(h, ws_s->lat);
-                    }
-                }
-                rs->p50_us = hist_percentile(h, 50);
-                rs->p99_us = hist_percentile(h, 99);
+    struct sample smp;
+    if (sample_init(&smp, HIST_SIG_BITS_COARSE, 0) != 0)
+        return;
+    for (size_t s = 0; s < nsecs; s++) {
+        sample_reset(&smp, (int64_t)e->t0_wall + (int64_t)s);
+        smp.duration_us = 1000000;
+        for (unsigned i = 0; i < nw; i++) {
+            /* Responses that landed just past the end (the deadline check runs once per
+             * loop) are folded into the last second. */
+            size_t last = s + 1 == nsecs ? ws[i].nsecs : s + 1;
+            for (size_t k = s; k < last && k < ws[i].nsecs; k++) {
+                const struct sec *ws_s = &ws[i].secs[k];
+                smp.requests += ws_s->requests;
+                smp.errors += ws_s->errors;
+                smp.bytes += ws_s->bytes;
+                if (ws_s->lat)
+                    hist_merge(smp.latency_us, ws_s->lat);
             }
         }
-        hist_free(h);
+        run_timeline_add(out, &smp, SAMPLE_PARALLEL);
     }
+    sample_free(&smp);
 }
 
 int lg_run(const struct lg_config *cfg, struct run_result *out, char *err, size_t errlen)

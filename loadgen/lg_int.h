@@ -64,42 +64,6 @@ long lg_parse_feed(struct lg_parse *p, const char *data, size_t len);
  * delimited by close), -1 when the response was cut short. */
 int lg_parse_eof(struct lg_parse *p);
 
-/* ---- argument helpers ----------------------------------------------------------------------- */
-
-/* "10", "1k", "2M", "1G" (powers of 1000 like wrk). Returns 0 or -1. */
-int lg_parse_si(const char *s, uint64_t *out);
-/* "10" (unit default_unit_us), "10us", "10ms", "10s", "2m", "1h". Returns 0 or -1. */
-int lg_parse_time_us(const char *s, uint64_t default_unit_us, uint64_t *out);
-/* Joins argv with spaces into a new string (owned by the caller); NULL when out of memory. */
-char *lg_cmdline_join(const char *tool, int argc, char **argv);
-
-/* The options every load command accepts; lg_save_opt_take consumes one at argv[*i]. Returns 1
- * when it was one of ours (advancing *i past its value), 0 when not, -1 when its value is
- * missing. */
-struct lg_common_opts {
-    struct lg_save_opts save;
-    const char *label;
-    const char *tier;
-    bool no_batch_pause; /* --no-batch-pause */
-};
-int lg_common_opt_take(struct lg_common_opts *o, int argc, char **argv, int *i);
-/* Copies label/tier into r and calls lg_finish; a store failure is a warning on stderr. */
-void lg_common_finish(const struct lg_common_opts *o, struct run_result *r);
-
-/* SIGINT/SIGTERM stop a run (lg_stop) and let the partial report print. */
-void lg_signals_install(void);
-
-/* Progress bar on stderr (only when stderr is a terminal): arg is a struct lg_bar. */
-struct lg_bar {
-    uint64_t total_us;       /* 0: unknown */
-    uint64_t total_requests; /* 0: unknown */
-    bool enabled;
-    bool drawn;
-};
-void lg_bar_init(struct lg_bar *b, uint64_t total_us, uint64_t total_requests);
-lg_progress_fn lg_bar_progress;
-void lg_bar_clear(struct lg_bar *b);
-
 /* The curl engine for https:// targets (curl_engine.c); same contract as lg_run. */
 int lg_run_curl(const struct lg_config *cfg, const struct lg_url *url, struct run_result *out,
                 char *err, size_t errlen);

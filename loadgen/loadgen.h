@@ -1,7 +1,7 @@
 /* loadgen/loadgen.h: the load generator's public API. lg_run drives HTTP load at a target with
  * per-thread epoll loops (http://) or libcurl (https://) and fills a struct run_result
- * (common/run.h). The ab, wrk and run subcommands (cmd_*.c) turn argv into a struct lg_config,
- * call lg_run, print in their tool's layout and save the run (lg_finish). */
+ * (common/run.h). The ab, wrk and run subcommands (cli/) turn argv into a struct lg_config,
+ * call lg_run, print in their tool's layout and save the run. */
 #ifndef TB_LOADGEN_H
 #define TB_LOADGEN_H
 
@@ -64,8 +64,6 @@ struct lg_config {
     uint64_t timeout_us;   /* per request; 0: default 2 s (wrk's) */
     bool keep_alive;       /* false: one request per connection (ab without -k) */
     bool http10;           /* send HTTP/1.0 (ab's wire format) */
-    bool no_batch_pause;   /* never pause after small event batches (engine.c, batch_pause):
-                              exact response timestamps at some throughput cost */
     lg_progress_fn *progress;
     void *progress_arg;
     struct lg_detail *detail; /* optional out: filled when non-NULL */
@@ -82,22 +80,5 @@ int lg_run(const struct lg_config *cfg, struct run_result *out, char *err, size_
 
 /* Async-signal-safe: asks a running lg_run to stop and report what it has. */
 void lg_stop(void);
-
-/* What every load command does with a finished run: options shared by ab, wrk and run. */
-struct lg_save_opts {
-    const char
-        *db_path; /* NULL: --db, else $TIERBENCH_DB, else $XDG_DATA_HOME/tierbench/results.db */
-    const char *json_path; /* NULL: none; "-": stdout */
-    bool no_save;
-};
-
-/* Saves r in the result store (unless no_save), sets r->id, writes the JSON result when asked,
- * and prints "Run N saved to PATH" to stderr. Returns 0, or -1 with a reason in err. */
-int lg_finish(const struct lg_save_opts *opts, struct run_result *r, char *err, size_t errlen);
-
-/* Subcommands, called by main.c with argv[0] = the subcommand name. Return the exit status. */
-int lg_cmd_ab(int argc, char **argv);
-int lg_cmd_wrk(int argc, char **argv);
-int lg_cmd_run(int argc, char **argv);
 
 #endif

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/units.h"
 #include "loadgen/lg_int.h"
 #include "reports/reports.h"
 
@@ -29,190 +30,6 @@ static int fail(char *err, size_t errlen, const char *fmt, ...)
     vsnprintf(err, errlen, fmt, ap);
     va_end(ap);
     return -1;
-}
-
-/* ---- durations ---------------------------------------------------------------------------- */
-
-int lg_duration_parse(const char *s, uint64_t *out_us)
-{
-    if (!s || !*s)
-        return -1;
-    double total_us = 0;
-    const char *p = s;
-    while (*p) {
-        if (!isdigit((unsigned char)*p) && *p != '.')
-            return -1;
-        char *end;
-        errno = 0;
-        double v = strtod(p, &end);
-        if (end == p || errno || v < 0)
-            return -1;
-        p = end;
-        double unit;
-        if (!strncmp(p, "ms", 2)) {
-            unit = 1e3;
-            p += 2;
-        } else if (!strncmp(p, "us", 2)) {
-            unit = 1;
-            p += 2;
-        } else if (*p == 's') {
-            unit = 1e6;
-            p++;
-        } else if (*p == 'm') {
-            unit = 60e6;
-            p++;
-        } else if (*p == 'h') {
-            unit = 3600e6;
-            p++;
-        } else {
-            return -1; /* a unit is required: "10" could mean seconds or milliseconds */
-        }
-        total_us += v * unit;
-    }
-    if (total_us > 1e15)
-        return -1;
-    *out_us = (uint64_t)(total_us + 0.5);
-    return 0;
-}
-
-/* ---- thresholds --------------------------------------------------------------------------- */
-
-static const char *const metric_names[LG_METRIC__COUNT] = {
-    "p50_ms", "p75_ms",  "p90_ms", "p99_ms",     "p999_ms", "min_ms",
-    "max_ms", "mean_ms", "rps",    "error_rate", "errors",  "requests",
-};
-
-static const char *const cmp_names[] = {"<", "<=", ">", ">=", "=="};
-
-const char *lg_metric_name(enum lg_metric m)
-{
-    return (unsigned)m < LG_METRIC__COUNT ? metric_names[m] : "?";
-}
-
-const char *lg_cmp_name(enum lg_cmp c)
-{
-    return (unsigned)c < sizeof(cmp_names) / sizeof(cmp_names[0]) ? cmp_names[c] : "?";
-}
-
-int lg_threshold_parse(const char *text, struct lg_threshold *out, char *err, size_t errlen)
-{
-    static const char usage[] = "expected \"METRIC OP NUMBER\" like \"p99_ms < 200\"";
-    memset(out, 0, sizeof(*out));
-    snprintf(out->text, sizeof(out->text), "%s", text);
-    const char *p = text;
-    while (isspace((unsigned char)*p))
-        p++;
-    const char *name = p;
-    while (isalnum((unsigned char)*p) || *p == '_')
-        p++;
-    size_t name_len = (size_t)(p - name);
-    if (name_len == 0)
-        return fail(err, errlen, "%s", usage);
-    int metric = -1;
-    for (int i = 0; i < LG_METRIC__COUNT; i++)
-        if (strlen(metric_names[i]) == name_len && !strncmp(metric_names[i], name, name_len))
-            metric = i;
-    if (metric < 0) {
-        char known[256] = "";
-        size_t at = 0;
-        for (int i = 0; i < LG_METRIC__COUNT && at < sizeof(known); i++) {
-            int n =
-                snprintf(known + at, sizeof(known) - at, "%s%s", i ? ", " : "", metric_names[i]);
-            if (n < 0)
-                break;
-            at += (size_t)n;
-        }
-        return fail(err, errlen, "unknown metric \"%.*s\" (known: %s)", (int)name_len, name, known);
-    }
-    while (isspace((unsigned char)*p))
-        p++;
-    int cmp;
-    if (!strncmp(p, "<=", 2))
-        cmp = LG_CMP_LE;
-    else if (!strncmp(p, ">=", 2))
-        cmp = LG_CMP_GE;
-    else if (!strncmp(p, "==", 2))
-        cmp = LG_CMP_EQ;
-    else if (*p == '<')
-        cmp = LG_CMP_LT;
-    else if (*p == '>')
-        cmp = LG_CMP_GT;
-    else
-        return fail(err, errlen, "%s (the operator is one of < <= > >= ==)", usage);
-    p += cmp == LG_CMP_LT || cmp == LG_CMP_GT ? 1 : 2;
-    while (isspace((unsigned char)*p))
-        p++;
-    char *end;
-    errno = 0;
-    double limit = strtod(p, &end);
-    if (end == p || errno || !isfinite(limit))
-        return fail(err, errlen, "%s", usage);
-    while (isspace((unsigned char)*end))
-        end++;
-    if (*end)
-        return fail(err, errlen, "%s (unexpected \"%s\")", usage, end);
-    out->metric = (enum lg_metric)metric;
-    out->cmp = (enum lg_cmp)cmp;
-    out->limit = limit;
-    return 0;
-}
-
-static double pct_ms(const struct run_result *r, double p)
-{
-    return r->latency ? (double)hist_percentile(r->latency, p) / 1000.0 : 0.0;
-}
-
-double lg_metric_value(enum lg_metric m, const struct run_result *r)
-{
-    switch (m) {
-    case LG_METRIC_P50_MS:
-        return pct_ms(r, 50);
-    case LG_METRIC_P75_MS:
-        return pct_ms(r, 75);
-    case LG_METRIC_P90_MS:
-        return pct_ms(r, 90);
-    case LG_METRIC_P99_MS:
-        return pct_ms(r, 99);
-    case LG_METRIC_P999_MS:
-        return pct_ms(r, 99.9);
-    case LG_METRIC_MIN_MS:
-        return r->latency ? (double)hist_min(r->latency) / 1000.0 : 0.0;
-    case LG_METRIC_MAX_MS:
-        return r->latency ? (double)hist_max(r->latency) / 1000.0 : 0.0;
-    case LG_METRIC_MEAN_MS:
-        return r->latency ? hist_mean(r->latency) / 1000.0 : 0.0;
-    case LG_METRIC_RPS:
-        return rpt_run_rps(r);
-    case LG_METRIC_ERROR_RATE:
-        return rpt_run_error_rate(r);
-    case LG_METRIC_ERRORS:
-        return (double)run_errors_total(r);
-    case LG_METRIC_REQUESTS:
-        return (double)r->requests;
-    case LG_METRIC__COUNT:
-        break;
-    }
-    return NAN;
-}
-
-bool lg_threshold_check(const struct lg_threshold *t, const struct run_result *r, double *value)
-{
-    double v = lg_metric_value(t->metric, r);
-    if (value)
-        *value = v;
-    switch (t->cmp) {
-    case LG_CMP_LT:
-        return v < t->limit;
-    case LG_CMP_LE:
-        return v <= t->limit;
-    case LG_CMP_GT:
-        return v > t->limit;
-    case LG_CMP_GE:
-        return v >= t->limit;
-    case LG_CMP_EQ:
-        return v == t->limit;
-    }
-    return false;
 }
 
 /* ---- scenario files ----------------------------------------------------------------------- */
@@ -284,7 +101,7 @@ static int get_duration(const cJSON *obj, const char *key, const char *path, boo
         return 0;
     }
     uint64_t us;
-    if (!cJSON_IsString(v) || lg_duration_parse(v->valuestring, &us) != 0 || us == 0)
+    if (!cJSON_IsString(v) || units_duration_parse(v->valuestring, 0, &us) != 0 || us == 0)
         return fail(err, errlen, "%s: expected a duration like \"10s\"", kp);
     *out = us;
     return 0;
@@ -593,7 +410,7 @@ static int parse_tree(const cJSON *root, const char *base_dir, struct lg_scenari
             if (!cJSON_IsString(item))
                 return fail(err, errlen, "thresholds[%zu]: expected a string like \"p99_ms < 200\"",
                             i);
-            if (lg_threshold_parse(item->valuestring, &sc->thresholds[i], terr, sizeof(terr)))
+            if (metric_threshold_parse(item->valuestring, &sc->thresholds[i], terr, sizeof(terr)))
                 return fail(err, errlen, "thresholds[%zu]: %s", i, terr);
             sc->nthresholds++;
         }
@@ -729,105 +546,4 @@ void lg_scenario_stage_config(const struct lg_scenario *sc, size_t i, struct lg_
     cfg->rate_rps = st->rate_rps;
     cfg->timeout_us = sc->timeout_us;
     cfg->keep_alive = sc->keep_alive;
-}
-
-/* ---- merging stage results ---------------------------------------------------------------- */
-
-/* dst += src for histograms; a NULL dst gets a copy of src. */
-static int merge_hist(struct hist **dst, const struct hist *src)
-{
-    if (!src)
-        return 0;
-    if (!*dst) {
-        size_t need = hist_serialize(src, NULL, 0);
-        uint8_t *buf = malloc(need);
-        if (!buf)
-            return -1;
-        hist_serialize(src, buf, need);
-        *dst = hist_deserialize(buf, need);
-        free(buf);
-        return *dst ? 0 : -1;
-    }
-    return hist_merge(*dst, src);
-}
-
-int lg_result_merge(struct run_result *dst, const struct run_result *src)
-{
-    bool dst_empty = dst->requests == 0 && dst->ntimeline == 0 && !dst->latency &&
-                     run_errors_total(dst) == 0 && dst->duration_s == 0;
-    if (!dst->tool[0])
-        snprintf(dst->tool, sizeof(dst->tool), "%s", src->tool);
-    if (!dst->engine[0])
-        snprintf(dst->engine, sizeof(dst->engine), "%s", src->engine);
-    if (!dst->target[0])
-        snprintf(dst->target, sizeof(dst->target), "%s", src->target);
-    if (!dst->label[0])
-        snprintf(dst->label, sizeof(dst->label), "%s", src->label);
-    if (!dst->tier[0])
-        snprintf(dst->tier, sizeof(dst->tier), "%s", src->tier);
-    if (!dst->server_software[0])
-        snprintf(dst->server_software, sizeof(dst->server_software), "%s", src->server_software);
-    if (!dst->cmdline && src->cmdline && !(dst->cmdline = strdup(src->cmdline)))
-        return -1;
-    if (!dst->config_json && src->config_json && !(dst->config_json = strdup(src->config_json)))
-        return -1;
-    if (dst_empty || (src->start_unix_s > 0 && src->start_unix_s < dst->start_unix_s))
-        dst->start_unix_s = src->start_unix_s;
-    if (!dst->doc_bytes)
-        dst->doc_bytes = src->doc_bytes;
-
-    /* Uncorrected latency exists only for constant-rate stages; for a closed-loop stage the
-     * measured latency is the uncorrected one, so the merged uncorrected histogram still
-     * covers every request. Done before the latency merge, which changes dst->latency. */
-    bool dst_rate = dst->latency_uncorrected != NULL;
-    bool src_rate = src->latency_uncorrected != NULL;
-    if (src_rate && !dst_rate && !dst_empty && dst->latency) {
-        if (merge_hist(&dst->latency_uncorrected, dst->latency))
-            return -1;
-    }
-    if (src_rate || (dst_rate && src->latency)) {
-        if (merge_hist(&dst->latency_uncorrected,
-                       src_rate ? src->latency_uncorrected : src->latency))
-            return -1;
-    }
-    if (merge_hist(&dst->latency, src->latency) || merge_hist(&dst->connect_us, src->connect_us) ||
-        merge_hist(&dst->ttfb_us, src->ttfb_us))
-        return -1;
-
-    uint64_t offset_s = 0;
-    if (dst->ntimeline)
-        offset_s = dst->timeline[dst->ntimeline - 1].second + 1;
-    else if (!dst_empty)
-        offset_s = (uint64_t)ceil(dst->duration_s);
-    if (src->ntimeline) {
-        struct run_second *t =
-            realloc(dst->timeline, (dst->ntimeline + src->ntimeline) * sizeof(*t));
-        if (!t)
-            return -1;
-        dst->timeline = t;
-        for (size_t i = 0; i < src->ntimeline; i++) {
-            t[dst->ntimeline + i] = src->timeline[i];
-            t[dst->ntimeline + i].second += offset_s;
-        }
-        dst->ntimeline += src->ntimeline;
-    }
-    for (size_t i = 0; i < src->nstatus; i++)
-        if (run_status_add(dst, src->status[i].code, src->status[i].count))
-            return -1;
-
-    dst->duration_s += src->duration_s;
-    if (src->threads > dst->threads)
-        dst->threads = src->threads;
-    if (src->connections > dst->connections)
-        dst->connections = src->connections;
-    if (src->rate_rps > dst->rate_rps)
-        dst->rate_rps = src->rate_rps;
-    dst->requests += src->requests;
-    dst->bytes_read += src->bytes_read;
-    dst->bytes_written += src->bytes_written;
-    for (int i = 0; i < RUN_ERR__COUNT; i++)
-        dst->errors[i] += src->errors[i];
-    dst->length_errors += src->length_errors;
-    dst->html_bytes += src->html_bytes;
-    return 0;
 }

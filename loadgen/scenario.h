@@ -1,6 +1,6 @@
-/* loadgen/scenario.h: `tierbench run` scenario files (JSON, parsed with cJSON), their thresholds,
- * and merging the results of a scenario's stages into one run. Used by cmd_run.c and its tests;
- * the file format is documented in README.md. Errors name the JSON path of the bad value:
+/* loadgen/scenario.h: `tierbench run` scenario files (JSON, parsed with cJSON) and their
+ * thresholds (common/metric.h). Used by cmd_run.c and its tests; the file format is documented
+ * in README.md. Errors name the JSON path of the bad value:
  * `stages[2].duration: expected a duration like "10s"`. */
 #ifndef TB_LOADGEN_SCENARIO_H
 #define TB_LOADGEN_SCENARIO_H
@@ -9,6 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "common/metric.h"
 #include "common/run.h"
 #include "loadgen/loadgen.h"
 
@@ -17,32 +18,6 @@ struct lg_stage {
     uint64_t duration_us;
     unsigned connections;
     double rate_rps; /* > 0: constant rate (latency corrected); 0: closed loop */
-};
-
-enum lg_metric {
-    LG_METRIC_P50_MS,
-    LG_METRIC_P75_MS,
-    LG_METRIC_P90_MS,
-    LG_METRIC_P99_MS,
-    LG_METRIC_P999_MS,
-    LG_METRIC_MIN_MS,
-    LG_METRIC_MAX_MS,
-    LG_METRIC_MEAN_MS,
-    LG_METRIC_RPS,
-    LG_METRIC_ERROR_RATE, /* see rpt_run_error_rate */
-    LG_METRIC_ERRORS,
-    LG_METRIC_REQUESTS,
-    LG_METRIC__COUNT
-};
-
-enum lg_cmp { LG_CMP_LT, LG_CMP_LE, LG_CMP_GT, LG_CMP_GE, LG_CMP_EQ };
-
-/* "p99_ms < 200": metric, comparison, limit (in the metric's unit). */
-struct lg_threshold {
-    char text[128]; /* as written in the file */
-    enum lg_metric metric;
-    enum lg_cmp cmp;
-    double limit;
 };
 
 struct lg_scenario {
@@ -56,7 +31,7 @@ struct lg_scenario {
      * the target's path. */
     struct lg_request *requests;
     size_t nrequests;
-    struct lg_threshold *thresholds;
+    struct metric_threshold *thresholds;
     size_t nthresholds;
     char *config_json; /* the scenario, compact, with "scenario_file" added when loaded */
 };
@@ -78,30 +53,5 @@ int lg_scenario_set_target(struct lg_scenario *sc, const char *url, char *err, s
 
 /* The lg_run configuration of stage i (0-based); cfg points into sc, which must outlive it. */
 void lg_scenario_stage_config(const struct lg_scenario *sc, size_t i, struct lg_config *cfg);
-
-/* "10s", "500ms", "1m30s", "1.5h", "250us": a sequence of number+unit. Returns 0, or -1 when
- * it is not a duration. */
-int lg_duration_parse(const char *s, uint64_t *out_us);
-
-/* Parses "METRIC OP NUMBER" (spaces optional), e.g. "p99_ms < 200", "error_rate<0.01".
- * Returns 0, or -1 with a reason in err (without a path prefix). */
-int lg_threshold_parse(const char *text, struct lg_threshold *out, char *err, size_t errlen);
-/* Name of a metric ("p99_ms") and of a comparison ("<"). */
-const char *lg_metric_name(enum lg_metric m);
-const char *lg_cmp_name(enum lg_cmp c);
-/* The metric's value for a run: latencies in ms from r->latency (the corrected one in rate
- * mode), rps = requests / duration_s, error_rate as rpt_run_error_rate. */
-double lg_metric_value(enum lg_metric m, const struct run_result *r);
-/* True when r passes t; *value (optional) gets the measured value. */
-bool lg_threshold_check(const struct lg_threshold *t, const struct run_result *r, double *value);
-
-/* Adds stage result src into dst, the scenario's running total: counts and bytes summed,
- * durations summed, histograms merged (a closed-loop stage's latency stands in for its
- * uncorrected latency when another stage ran at a constant rate), status counts merged, the
- * timeline appended with its seconds shifted past dst's last second, threads/connections/rate
- * the largest seen. Identity fields (tool, cmdline, target, ...) are taken from src only when
- * dst has none. Returns 0, or -1 (out of memory or histograms of different shapes; dst may
- * then be partly merged). */
-int lg_result_merge(struct run_result *dst, const struct run_result *src);
 
 #endif

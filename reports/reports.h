@@ -12,14 +12,6 @@
 /* Version tag written as "schema" in every run JSON document. */
 #define RPT_RUN_JSON_SCHEMA "tierbench.run/1"
 
-/* Completed responses per second over the measured duration; 0 when the duration is 0. */
-double rpt_run_rps(const struct run_result *r);
-
-/* Failed attempts over all attempts: errors of every class divided by (responses + errors that
- * got no response: connect, read, write, timeout, parse). A status error (>= 400) is a response
- * and an error. 0 when nothing was attempted. */
-double rpt_run_error_rate(const struct run_result *r);
-
 /* Writes r as one JSON object (no trailing newline) into buf, NUL-terminated and truncated but
  * never overflowed. Returns the length the whole document needs, like snprintf: the output is
  * complete only when the result is < cap. A config_json that is not valid JSON is written as a

@@ -9,19 +9,6 @@
 
 #include "common/jsonw.h"
 
-double rpt_run_rps(const struct run_result *r)
-{
-    return r->duration_s > 0 ? (double)r->requests / r->duration_s : 0.0;
-}
-
-double rpt_run_error_rate(const struct run_result *r)
-{
-    uint64_t errors = run_errors_total(r);
-    /* Status errors are complete responses, already in r->requests. */
-    uint64_t attempts = r->requests + errors - r->errors[RUN_ERR_STATUS];
-    return attempts ? (double)errors / (double)attempts : 0.0;
-}
-
 /* "2026-11-30T00:10:00.250Z" */
 static void iso8601_utc(double unix_s, char *buf, size_t len)
 {
@@ -106,10 +93,10 @@ static void write_run(struct jsonw *w, const struct run_result *r)
     jsonw_u64(w, "connections", r->connections);
     jsonw_double(w, "rate_rps", r->rate_rps, 2);
     jsonw_u64(w, "requests", r->requests);
-    jsonw_double(w, "rps", rpt_run_rps(r), 2);
+    jsonw_double(w, "rps", run_rps(r), 2);
     jsonw_u64(w, "bytes_read", r->bytes_read);
     jsonw_u64(w, "bytes_written", r->bytes_written);
-    jsonw_double(w, "error_rate", rpt_run_error_rate(r), 6);
+    jsonw_double(w, "error_rate", run_error_rate(r), 6);
     jsonw_obj_begin(w, "errors");
     jsonw_u64(w, "total", run_errors_total(r));
     for (int i = 0; i < RUN_ERR__COUNT; i++)
@@ -133,7 +120,8 @@ static void write_run(struct jsonw *w, const struct run_result *r)
     for (size_t i = 0; i < r->ntimeline; i++) {
         const struct run_second *s = &r->timeline[i];
         jsonw_obj_begin(w, NULL);
-        jsonw_u64(w, "second", s->second);
+        jsonw_u64(w, "second", i);
+        jsonw_i64(w, "unix_s", s->unix_s);
         jsonw_u64(w, "requests", s->requests);
         jsonw_u64(w, "errors", s->errors);
         jsonw_u64(w, "bytes", s->bytes);

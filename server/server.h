@@ -1,5 +1,5 @@
 /* server/server.h: the CivetWeb mock-API server, its live stats and its admin API. This is the
- * contract used by `tierbench serve` (server/cmd.c) and by the console, which runs the server
+ * contract used by `tierbench serve` (cli/serve.c) and by the console, which runs the server
  * in-process and reads the same stats snapshot that the admin API serves. Only server/ includes
  * <civetweb.h>. Read next: srv.c (lifecycle), routes.c (the API), stats.c (recording). */
 #ifndef TB_SERVER_H
@@ -152,8 +152,5 @@ void srv_stats_snapshot(struct srv *s, struct srv_stats *out);
  * per-second history in the JSON. */
 size_t srv_stats_json(const struct srv_stats *st, bool timeline, char *buf, size_t cap);
 size_t srv_stats_prometheus(const struct srv_stats *st, char *buf, size_t cap);
-
-/* Subcommand `tierbench serve`, called by main.c with argv[0] = "serve". Returns exit status. */
-int srv_cmd_serve(int argc, char **argv);
 
 #endif

@@ -77,7 +77,7 @@ struct srv_stats_rec *srv_stats_rec_new(uint64_t started_us)
     pthread_mutex_init(&r->lock, NULL);
     r->started_s = started_us / 1000000;
     r->collected_upto_s = r->started_s;
-    r->history = win_new(SRV_TIMELINE_S + 2, WIN_SIG_BITS, HIST_MAX_US_DEFAULT);
+    r->history = win_new(SRV_TIMELINE_S + 2, WIN_SIG_BITS);
     r->total_tmp = hist_new(HIST_SIG_BITS_DEFAULT, HIST_MAX_US_DEFAULT);
     r->win_tmp = hist_new(WIN_SIG_BITS, HIST_MAX_US_DEFAULT);
     if (!r->history || !r->total_tmp || !r->win_tmp)
@@ -116,7 +116,7 @@ struct srv_stats_thread *srv_stats_thread_add(struct srv_stats_rec *r)
         return NULL;
     pthread_mutex_init(&t->lock, NULL);
     atomic_init(&t->busy, 0);
-    t->ring = win_new(RING_SLOTS, WIN_SIG_BITS, HIST_MAX_US_DEFAULT);
+    t->ring = win_new(RING_SLOTS, WIN_SIG_BITS);
     if (!t->ring)
         goto fail;
     for (int i = 0; i < SRV_ROUTE__COUNT; i++)
@@ -145,7 +145,7 @@ void srv_stats_record(struct srv_stats_thread *t, enum srv_route route, int stat
     hist_record(rr->latency, latency_us);
     t->status_class[cls]++;
     t->bytes_in += bytes_in;
-    win_record(t->ring, now_us / 1000000, latency_us, status >= 500, bytes_out);
+    win_record(t->ring, (int64_t)(now_us / 1000000), latency_us, status, status >= 500, bytes_out);
     pthread_mutex_unlock(&t->lock);
 }
 
@@ -163,12 +163,12 @@ static void collect(struct srv_stats_rec *r, uint64_t now_s)
     if (now_s - from_s > RING_SLOTS)
         from_s = now_s - RING_SLOTS; /* the rings no longer hold anything older */
     for (uint64_t sec = from_s; sec < now_s; sec++) {
-        struct win_slot *dst = win_slot_at(r->history, sec);
+        struct sample *dst = win_slot_at(r->history, (int64_t)sec);
         if (!dst)
             continue;
         for (struct srv_stats_thread *t = r->threads; t; t = t->next) {
             pthread_mutex_lock(&t->lock);
-            win_sum(t->ring, sec, sec, dst);
+            win_sum(t->ring, (int64_t)sec, (int64_t)sec, dst);
             pthread_mutex_unlock(&t->lock);
         }
     }
@@ -232,10 +232,10 @@ static void fill_windows(struct srv_stats_rec *r, uint64_t now_s, struct srv_sta
     for (int w = 0; w < SRV_WINDOWS; w++) {
         struct srv_window_stats *o = &out->windows[w];
         unsigned len = srv_window_seconds[w];
-        struct win_slot sum = {.latency = r->win_tmp};
+        struct sample sum = {.latency_us = r->win_tmp};
         hist_reset(r->win_tmp);
         if (elapsed_s > 0)
-            win_sum(r->history, now_s >= len ? now_s - len : 0, now_s - 1, &sum);
+            win_sum(r->history, (int64_t)(now_s >= len ? now_s - len : 0), (int64_t)now_s - 1, &sum);
         uint64_t span_s = elapsed_s < len ? elapsed_s : len;
         o->seconds = len;
         o->requests = sum.requests;
@@ -245,7 +245,7 @@ static void fill_windows(struct srv_stats_rec *r, uint64_t now_s, struct srv_sta
     }
     unsigned n = 0;
     for (uint64_t age = 1; age <= SRV_TIMELINE_S && age <= elapsed_s; age++) {
-        struct win_slot *s = win_slot_at(r->history, now_s - age);
+        struct sample *s = win_slot_at(r->history, (int64_t)(now_s - age));
         if (!s)
             break;
         struct srv_second *o = &out->timeline[n++];
@@ -253,8 +253,8 @@ static void fill_windows(struct srv_stats_rec *r, uint64_t now_s, struct srv_sta
         o->requests = s->requests;
         o->errors = s->errors;
         o->bytes_out = s->bytes;
-        o->p50_us = hist_percentile(s->latency, 50.0);
-        o->p99_us = hist_percentile(s->latency, 99.0);
+        o->p50_us = hist_percentile(s->latency_us, 50.0);
+        o->p99_us = hist_percentile(s->latency_us, 99.0);
     }
     out->timeline_len = n;
 }

@@ -1,4 +1,5 @@
-/* tests/check_common.c: unit tests of common/: histogram, per-second window, JSON writer, run. */
+/* tests/check_common.c: unit tests of common/: histogram, sample and per-second window, JSON
+ * writer, units, metrics and thresholds, the run and its merges. */
 #include <check.h>
 #include <math.h>
 #include <stddef.h>
@@ -7,8 +8,11 @@
 
 #include "common/hist.h"
 #include "common/jsonw.h"
+#include "common/metric.h"
 #include "common/run.h"
+#include "common/units.h"
 #include "common/window.h"
+#include "run_fixture.h"
 #include "tests/support/ck_run.h"
 
 static int cmp_u64(const void *a, const void *b)
@@ -188,47 +192,45 @@ END_TEST
 
 START_TEST(test_window_sums_recent_seconds_and_forgets_old)
 {
-    struct win *w = win_new(10, 7, 1000000);
+    struct win *w = win_new(10, 7);
     ck_assert_ptr_nonnull(w);
     for (uint64_t s = 100; s < 120; s++)
         for (uint64_t i = 0; i < s; i++)
-            win_record(w, s, 1000 + i, i == 0, 10);
-    struct win_slot sum = {.latency = hist_new(7, 1000000)};
+            win_record(w, (int64_t)s, 1000 + i, 200, i == 0, 10);
+    struct sample sum = {.latency_us = hist_new(7, HIST_MAX_US_DEFAULT)};
     win_sum(w, 117, 119, &sum);
     ck_assert_uint_eq(sum.requests, 117 + 118 + 119);
     ck_assert_uint_eq(sum.errors, 3);
     ck_assert_uint_eq(sum.bytes, 10 * (117 + 118 + 119));
-    ck_assert_uint_eq(hist_count(sum.latency), 117 + 118 + 119);
+    ck_assert_uint_eq(hist_count(sum.latency_us), 117 + 118 + 119);
     /* seconds 100..109 were overwritten by 110..119 */
-    memset(&sum, 0, offsetof(struct win_slot, latency));
-    hist_reset(sum.latency);
+    sample_reset(&sum, 0);
     win_sum(w, 0, 109, &sum);
     ck_assert_uint_eq(sum.requests, 0);
     /* writing a second older than the ring holds is dropped, not misfiled */
     ck_assert_ptr_null(win_slot_at(w, 105));
     /* a gap leaves zero seconds between */
-    win_record(w, 125, 5, 0, 1);
-    memset(&sum, 0, offsetof(struct win_slot, latency));
-    hist_reset(sum.latency);
+    win_record(w, 125, 5, 200, false, 1);
+    sample_reset(&sum, 0);
     win_sum(w, 120, 125, &sum);
     ck_assert_uint_eq(sum.requests, 1);
-    hist_free(sum.latency);
+    sample_free(&sum);
     win_free(w);
 }
 END_TEST
 
 START_TEST(test_window_merge_matches_seconds)
 {
-    struct win *a = win_new(5, 7, 1000), *b = win_new(5, 7, 1000);
-    win_record(a, 1, 10, 0, 0);
-    win_record(b, 1, 20, 1, 0);
-    win_record(b, 2, 30, 0, 0);
+    struct win *a = win_new(5, 7), *b = win_new(5, 7);
+    win_record(a, 1, 10, 200, false, 0);
+    win_record(b, 1, 20, 500, true, 0);
+    win_record(b, 2, 30, 200, false, 0);
     win_merge(a, b);
-    struct win_slot *s1 = win_slot_at(a, 1), *s2 = win_slot_at(a, 2);
+    struct sample *s1 = win_slot_at(a, 1), *s2 = win_slot_at(a, 2);
     ck_assert_uint_eq(s1->requests, 2);
     ck_assert_uint_eq(s1->errors, 1);
     ck_assert_uint_eq(s2->requests, 1);
-    ck_assert_uint_eq(hist_max(s1->latency), 20);
+    ck_assert_uint_eq(hist_max(s1->latency_us), 20);
     win_free(a);
     win_free(b);
 }
@@ -286,6 +288,196 @@ START_TEST(test_run_status_add_keeps_codes_sorted)
     run_result_free(&r);
     ck_assert_ptr_null(r.status);
 }
+
+START_TEST(test_si_and_time_arguments)
+{
+    uint64_t v;
+    ck_assert_int_eq(units_si_parse("1k", &v), 0);
+    ck_assert_uint_eq(v, 1000);
+    ck_assert_int_eq(units_si_parse("2M", &v), 0);
+    ck_assert_uint_eq(v, 2000000);
+    ck_assert_int_eq(units_si_parse("1.5k", &v), 0);
+    ck_assert_uint_eq(v, 1500);
+    ck_assert_int_eq(units_si_parse("12x", &v), -1);
+    ck_assert_int_eq(units_si_parse("-1", &v), -1);
+    ck_assert_int_eq(units_si_parse("", &v), -1);
+    ck_assert_int_eq(units_duration_parse("10s", 1000000, &v), 0);
+    ck_assert_uint_eq(v, 10000000);
+    ck_assert_int_eq(units_duration_parse("2m", 1000000, &v), 0);
+    ck_assert_uint_eq(v, 120000000);
+    ck_assert_int_eq(units_duration_parse("250ms", 1000000, &v), 0);
+    ck_assert_uint_eq(v, 250000);
+    ck_assert_int_eq(units_duration_parse("3", 1000000, &v), 0);
+    ck_assert_uint_eq(v, 3000000);
+    ck_assert_int_eq(units_duration_parse("3parsecs", 1000000, &v), -1);
+}
+END_TEST
+
+START_TEST(test_duration_parse_accepts_units_and_refuses_bare_numbers)
+{
+    uint64_t us;
+    ck_assert_int_eq(units_duration_parse("10s", 0, &us), 0);
+    ck_assert_uint_eq(us, 10000000);
+    ck_assert_int_eq(units_duration_parse("500ms", 0, &us), 0);
+    ck_assert_uint_eq(us, 500000);
+    ck_assert_int_eq(units_duration_parse("1m30s", 0, &us), 0);
+    ck_assert_uint_eq(us, 90000000);
+    ck_assert_int_eq(units_duration_parse("1.5h", 0, &us), 0);
+    ck_assert_uint_eq(us, 5400000000ull);
+    ck_assert_int_eq(units_duration_parse("250us", 0, &us), 0);
+    ck_assert_uint_eq(us, 250);
+    ck_assert_int_eq(units_duration_parse("10", 0, &us), -1);
+    ck_assert_int_eq(units_duration_parse("", 0, &us), -1);
+    ck_assert_int_eq(units_duration_parse("-1s", 0, &us), -1);
+    ck_assert_int_eq(units_duration_parse("1d", 0, &us), -1);
+    ck_assert_int_eq(units_duration_parse("s", 0, &us), -1);
+}
+END_TEST
+
+START_TEST(test_thresholds_evaluate_every_metric)
+{
+    struct run_result r;
+    memset(&r, 0, sizeof(r));
+    r.latency = hist_new(HIST_SIG_BITS_DEFAULT, HIST_MAX_US_DEFAULT);
+    for (uint64_t v = 1; v <= 1000; v++)
+        hist_record(r.latency, v * 100); /* 0.1 ms .. 100 ms */
+    r.requests = 1000;
+    r.duration_s = 2;
+    r.errors[RUN_ERR_STATUS] = 10;
+    struct {
+        const char *text;
+        bool pass;
+        double value;
+    } cases[] = {
+        {"p50_ms < 51", true, 50.0},    {"p99_ms <= 99", true, 99.0},
+        {"p90_ms > 91", false, 90.0},   {"p999_ms >= 99.8", true, 100.0},
+        {"max_ms == 100", true, 100.0}, {"min_ms<0.2", true, 0.1},
+        {"mean_ms > 50", true, 50.05},  {"rps > 1000", false, 500.0},
+        {"rps>=500", true, 500.0},      {"error_rate < 0.01", false, 0.01},
+        {"errors == 10", true, 10.0},   {"requests > 999", true, 1000.0},
+        {"p75_ms < 10", false, 75.0},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        struct metric_threshold t;
+        char err[256];
+        ck_assert_msg(metric_threshold_parse(cases[i].text, &t, err, sizeof(err)) == 0, "%s: %s",
+                      cases[i].text, err);
+        double v;
+        ck_assert_msg(metric_threshold_check(&t, &r, &v) == cases[i].pass, "%s: got %g", cases[i].text,
+                      v);
+        /* Bucket precision: 0.05% of the value. */
+        ck_assert_msg(v >= cases[i].value * 0.999 && v <= cases[i].value * 1.001,
+                      "%s: value %g, want %g", cases[i].text, v, cases[i].value);
+        ck_assert_str_eq(t.text, cases[i].text);
+    }
+    ck_assert_str_eq(metric_name(METRIC_ERROR_RATE), "error_rate");
+    ck_assert_str_eq(metric_cmp_name(METRIC_GE), ">=");
+    run_result_free(&r);
+}
+END_TEST
+
+START_TEST(test_threshold_parse_refuses_garbage)
+{
+    struct metric_threshold t;
+    char err[256];
+    ck_assert_int_eq(metric_threshold_parse("", &t, err, sizeof(err)), -1);
+    ck_assert_int_eq(metric_threshold_parse("p99_ms 200", &t, err, sizeof(err)), -1);
+    ck_assert_str_eq(err, "expected \"METRIC OP NUMBER\" like \"p99_ms < 200\" (the operator is "
+                          "one of < <= > >= ==)");
+    ck_assert_int_eq(metric_threshold_parse("p99_ms < fast", &t, err, sizeof(err)), -1);
+    ck_assert_int_eq(metric_threshold_parse("p99_ms < 200 ms", &t, err, sizeof(err)), -1);
+    ck_assert_int_eq(metric_threshold_parse("  rps  >  1e3  ", &t, err, sizeof(err)), 0);
+    ck_assert_double_eq(t.limit, 1000);
+}
+END_TEST
+
+START_TEST(test_merge_sums_counts_and_merges_histograms)
+{
+    struct run_result a, b, total;
+    fixture_run(&a, 3, 1000, 200);
+    fixture_run(&b, 2, 500, 5000);
+    b.connections = 80;
+    b.start_unix_s = a.start_unix_s + 3;
+    for (size_t i = 0; i < b.ntimeline; i++)
+        b.timeline[i].unix_s += 3;
+    memset(&total, 0, sizeof(total));
+    ck_assert_int_eq(run_merge(&total, &a, RUN_MERGE_SEQUENTIAL), 0);
+    ck_assert_int_eq(run_merge(&total, &b, RUN_MERGE_SEQUENTIAL), 0);
+
+    ck_assert_uint_eq(total.requests, a.requests + b.requests);
+    ck_assert_double_eq(total.duration_s, 5);
+    ck_assert_double_eq(total.start_unix_s, a.start_unix_s);
+    ck_assert_uint_eq(total.connections, 80);
+    ck_assert_uint_eq(total.bytes_read, a.bytes_read + b.bytes_read);
+    ck_assert_uint_eq(total.bytes_written, a.bytes_written + b.bytes_written);
+    ck_assert_uint_eq(total.html_bytes, a.html_bytes + b.html_bytes);
+    for (int i = 0; i < RUN_ERR__COUNT; i++)
+        ck_assert_uint_eq(total.errors[i], a.errors[i] + b.errors[i]);
+    ck_assert_uint_eq(total.length_errors, 14);
+    ck_assert_str_eq(total.tool, "wrk");
+    ck_assert_str_eq(total.cmdline, a.cmdline);
+
+    /* The merged histogram equals recording everything into one. */
+    struct hist *both = hist_new(HIST_SIG_BITS_DEFAULT, HIST_MAX_US_DEFAULT);
+    hist_merge(both, a.latency);
+    hist_merge(both, b.latency);
+    ck_assert_uint_eq(hist_count(total.latency), hist_count(both));
+    ck_assert_uint_eq(hist_percentile(total.latency, 99), hist_percentile(both, 99));
+    ck_assert_uint_eq(hist_percentile(total.latency, 50), hist_percentile(both, 50));
+    ck_assert_uint_eq(hist_max(total.latency), hist_max(b.latency));
+    ck_assert_ptr_null(total.latency_uncorrected);
+    hist_free(both);
+
+    ck_assert_uint_eq(total.nstatus, 2);
+    ck_assert_uint_eq(total.status[0].count, a.status[0].count + b.status[0].count);
+    ck_assert_uint_eq(total.status[1].count, 10);
+
+    /* Timelines keyed by wall-clock second: b started 3 s after a, so its seconds follow. */
+    ck_assert_uint_eq(total.ntimeline, 5);
+    for (unsigned s = 0; s < 5; s++)
+        ck_assert_int_eq(total.timeline[s].unix_s, a.timeline[0].unix_s + s);
+    ck_assert_uint_eq(total.timeline[3].requests, 500);
+    ck_assert_uint_eq(total.timeline[3].p50_us, b.timeline[0].p50_us);
+    ck_assert_uint_eq(total.timeline[2].requests, 1000);
+
+    /* The sources are untouched. */
+    ck_assert_uint_eq(a.requests, 3000);
+    ck_assert_int_eq(b.timeline[0].unix_s, a.timeline[0].unix_s + 3);
+    run_result_free(&a);
+    run_result_free(&b);
+    run_result_free(&total);
+}
+END_TEST
+
+START_TEST(test_merge_closed_loop_stage_counts_as_uncorrected)
+{
+    struct run_result closed, rate, total;
+    fixture_run(&closed, 2, 100, 100);
+    fixture_run(&rate, 2, 100, 100);
+    rate.rate_rps = 100;
+    rate.latency_uncorrected = hist_new(HIST_SIG_BITS_DEFAULT, HIST_MAX_US_DEFAULT);
+    hist_record_n(rate.latency_uncorrected, 50, 200);
+    memset(&total, 0, sizeof(total));
+    ck_assert_int_eq(run_merge(&total, &closed, RUN_MERGE_SEQUENTIAL), 0);
+    ck_assert_ptr_null(total.latency_uncorrected);
+    ck_assert_int_eq(run_merge(&total, &rate, RUN_MERGE_SEQUENTIAL), 0);
+    ck_assert_ptr_nonnull(total.latency_uncorrected);
+    ck_assert_uint_eq(hist_count(total.latency_uncorrected), 400);
+    ck_assert_uint_eq(hist_count(total.latency), 400);
+    ck_assert_uint_eq(hist_min(total.latency_uncorrected), 50);
+    ck_assert_double_eq(total.rate_rps, 100);
+    /* And the other order: rate stage first, closed-loop second. */
+    run_result_free(&total);
+    memset(&total, 0, sizeof(total));
+    ck_assert_int_eq(run_merge(&total, &rate, RUN_MERGE_SEQUENTIAL), 0);
+    ck_assert_int_eq(run_merge(&total, &closed, RUN_MERGE_SEQUENTIAL), 0);
+    ck_assert_uint_eq(hist_count(total.latency_uncorrected), 400);
+    run_result_free(&total);
+    run_result_free(&closed);
+    run_result_free(&rate);
+}
+END_TEST
+
 END_TEST
 
 int main(void)
@@ -306,6 +498,12 @@ int main(void)
     tcase_add_test(tc, test_jsonw_writes_escaped_nested_json);
     tcase_add_test(tc, test_jsonw_reports_truncation);
     tcase_add_test(tc, test_run_status_add_keeps_codes_sorted);
+    tcase_add_test(tc, test_duration_parse_accepts_units_and_refuses_bare_numbers);
+    tcase_add_test(tc, test_si_and_time_arguments);
+    tcase_add_test(tc, test_thresholds_evaluate_every_metric);
+    tcase_add_test(tc, test_threshold_parse_refuses_garbage);
+    tcase_add_test(tc, test_merge_sums_counts_and_merges_histograms);
+    tcase_add_test(tc, test_merge_closed_loop_stage_counts_as_uncorrected);
     suite_add_tcase(s, tc);
     return ck_run(s);
 }

@@ -325,53 +325,6 @@ START_TEST(test_request_build_default_and_replaced_headers)
 }
 END_TEST
 
-START_TEST(test_common_opts_take_store_flags_and_no_batch_pause)
-{
-    char *argv[] = {"wrk",       "--db",   "/tmp/x.db", "--label=a b", "--no-batch-pause",
-                    "--no-save", "--tier", "t1",        "-c",          "--db"};
-    int argc = (int)(sizeof(argv) / sizeof(argv[0]));
-    struct lg_common_opts o = {0};
-    int i = 1;
-    ck_assert_int_eq(lg_common_opt_take(&o, argc, argv, &i), 1);
-    ck_assert_str_eq(o.save.db_path, "/tmp/x.db");
-    ck_assert_int_eq(i, 2);
-    for (i = 3; i <= 6; i++)
-        ck_assert_int_eq(lg_common_opt_take(&o, argc, argv, &i), 1);
-    ck_assert_str_eq(o.label, "a b");
-    ck_assert(o.no_batch_pause);
-    ck_assert(o.save.no_save);
-    ck_assert_str_eq(o.tier, "t1");
-    i = 8;
-    ck_assert_int_eq(lg_common_opt_take(&o, argc, argv, &i), 0); /* not a common option */
-    i = 9;
-    ck_assert_int_eq(lg_common_opt_take(&o, argc, argv, &i), -1); /* --db without a value */
-}
-END_TEST
-
-START_TEST(test_si_and_time_arguments)
-{
-    uint64_t v;
-    ck_assert_int_eq(lg_parse_si("1k", &v), 0);
-    ck_assert_uint_eq(v, 1000);
-    ck_assert_int_eq(lg_parse_si("2M", &v), 0);
-    ck_assert_uint_eq(v, 2000000);
-    ck_assert_int_eq(lg_parse_si("1.5k", &v), 0);
-    ck_assert_uint_eq(v, 1500);
-    ck_assert_int_eq(lg_parse_si("12x", &v), -1);
-    ck_assert_int_eq(lg_parse_si("-1", &v), -1);
-    ck_assert_int_eq(lg_parse_si("", &v), -1);
-    ck_assert_int_eq(lg_parse_time_us("10s", 1000000, &v), 0);
-    ck_assert_uint_eq(v, 10000000);
-    ck_assert_int_eq(lg_parse_time_us("2m", 1000000, &v), 0);
-    ck_assert_uint_eq(v, 120000000);
-    ck_assert_int_eq(lg_parse_time_us("250ms", 1000000, &v), 0);
-    ck_assert_uint_eq(v, 250000);
-    ck_assert_int_eq(lg_parse_time_us("3", 1000000, &v), 0);
-    ck_assert_uint_eq(v, 3000000);
-    ck_assert_int_eq(lg_parse_time_us("3parsecs", 1000000, &v), -1);
-}
-END_TEST
-
 START_TEST(test_wrk_number_formats_match_wrk)
 {
     char b[32];
@@ -552,8 +505,6 @@ static Suite *loadgen_suite(void)
     tcase_add_test(tw, test_url_parse_defaults_and_ports);
     tcase_add_test(tw, test_url_parse_rejects_bad_urls);
     tcase_add_test(tw, test_request_build_default_and_replaced_headers);
-    tcase_add_test(tw, test_si_and_time_arguments);
-    tcase_add_test(tw, test_common_opts_take_store_flags_and_no_batch_pause);
     suite_add_tcase(s, tw);
     TCase *tf = tcase_create("format");
     tcase_add_test(tf, test_wrk_number_formats_match_wrk);

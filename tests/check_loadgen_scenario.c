@@ -1,6 +1,5 @@
 /* tests/check_loadgen_scenario.c: unit tests of loadgen/scenario.c: scenario parsing (every error
- * message asserted), durations, thresholds, the merge of stage results, and lg_finish saving to
- * a store in a temp dir. No network. */
+ * message asserted), body files read from a temp dir. No network. */
 #include <check.h>
 #include <cjson/cJSON.h>
 #include <stdio.h>
@@ -82,11 +81,11 @@ START_TEST(test_scenario_parses_full_example)
     ck_assert_uint_eq(sc.requests[1].body_bytes, 5);
     ck_assert_uint_eq(sc.requests[1].weight, 1);
     ck_assert_uint_eq(sc.nthresholds, 3);
-    ck_assert_int_eq(sc.thresholds[0].metric, LG_METRIC_P99_MS);
-    ck_assert_int_eq(sc.thresholds[0].cmp, LG_CMP_LT);
+    ck_assert_int_eq(sc.thresholds[0].metric, METRIC_P99_MS);
+    ck_assert_int_eq(sc.thresholds[0].cmp, METRIC_LT);
     ck_assert_double_eq(sc.thresholds[0].limit, 200);
-    ck_assert_int_eq(sc.thresholds[1].metric, LG_METRIC_ERROR_RATE);
-    ck_assert_int_eq(sc.thresholds[2].cmp, LG_CMP_GT);
+    ck_assert_int_eq(sc.thresholds[1].metric, METRIC_ERROR_RATE);
+    ck_assert_int_eq(sc.thresholds[2].cmp, METRIC_GT);
     /* config_json is the scenario itself, compact. */
     cJSON *cfg = cJSON_Parse(sc.config_json);
     ck_assert_ptr_nonnull(cfg);
@@ -245,221 +244,6 @@ START_TEST(test_scenario_load_reads_body_file_next_to_it)
 }
 END_TEST
 
-START_TEST(test_duration_parse_accepts_units_and_refuses_bare_numbers)
-{
-    uint64_t us;
-    ck_assert_int_eq(lg_duration_parse("10s", &us), 0);
-    ck_assert_uint_eq(us, 10000000);
-    ck_assert_int_eq(lg_duration_parse("500ms", &us), 0);
-    ck_assert_uint_eq(us, 500000);
-    ck_assert_int_eq(lg_duration_parse("1m30s", &us), 0);
-    ck_assert_uint_eq(us, 90000000);
-    ck_assert_int_eq(lg_duration_parse("1.5h", &us), 0);
-    ck_assert_uint_eq(us, 5400000000ull);
-    ck_assert_int_eq(lg_duration_parse("250us", &us), 0);
-    ck_assert_uint_eq(us, 250);
-    ck_assert_int_eq(lg_duration_parse("10", &us), -1);
-    ck_assert_int_eq(lg_duration_parse("", &us), -1);
-    ck_assert_int_eq(lg_duration_parse("-1s", &us), -1);
-    ck_assert_int_eq(lg_duration_parse("1d", &us), -1);
-    ck_assert_int_eq(lg_duration_parse("s", &us), -1);
-}
-END_TEST
-
-START_TEST(test_thresholds_evaluate_every_metric)
-{
-    struct run_result r;
-    memset(&r, 0, sizeof(r));
-    r.latency = hist_new(HIST_SIG_BITS_DEFAULT, HIST_MAX_US_DEFAULT);
-    for (uint64_t v = 1; v <= 1000; v++)
-        hist_record(r.latency, v * 100); /* 0.1 ms .. 100 ms */
-    r.requests = 1000;
-    r.duration_s = 2;
-    r.errors[RUN_ERR_STATUS] = 10;
-    struct {
-        const char *text;
-        bool pass;
-        double value;
-    } cases[] = {
-        {"p50_ms < 51", true, 50.0},    {"p99_ms <= 99", true, 99.0},
-        {"p90_ms > 91", false, 90.0},   {"p999_ms >= 99.8", true, 100.0},
-        {"max_ms == 100", true, 100.0}, {"min_ms<0.2", true, 0.1},
-        {"mean_ms > 50", true, 50.05},  {"rps > 1000", false, 500.0},
-        {"rps>=500", true, 500.0},      {"error_rate < 0.01", false, 0.01},
-        {"errors == 10", true, 10.0},   {"requests > 999", true, 1000.0},
-        {"p75_ms < 10", false, 75.0},
-    };
-    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-        struct lg_threshold t;
-        char err[256];
-        ck_assert_msg(lg_threshold_parse(cases[i].text, &t, err, sizeof(err)) == 0, "%s: %s",
-                      cases[i].text, err);
-        double v;
-        ck_assert_msg(lg_threshold_check(&t, &r, &v) == cases[i].pass, "%s: got %g", cases[i].text,
-                      v);
-        /* Bucket precision: 0.05% of the value. */
-        ck_assert_msg(v >= cases[i].value * 0.999 && v <= cases[i].value * 1.001,
-                      "%s: value %g, want %g", cases[i].text, v, cases[i].value);
-        ck_assert_str_eq(t.text, cases[i].text);
-    }
-    ck_assert_str_eq(lg_metric_name(LG_METRIC_ERROR_RATE), "error_rate");
-    ck_assert_str_eq(lg_cmp_name(LG_CMP_GE), ">=");
-    run_result_free(&r);
-}
-END_TEST
-
-START_TEST(test_threshold_parse_refuses_garbage)
-{
-    struct lg_threshold t;
-    char err[256];
-    ck_assert_int_eq(lg_threshold_parse("", &t, err, sizeof(err)), -1);
-    ck_assert_int_eq(lg_threshold_parse("p99_ms 200", &t, err, sizeof(err)), -1);
-    ck_assert_str_eq(err, "expected \"METRIC OP NUMBER\" like \"p99_ms < 200\" (the operator is "
-                          "one of < <= > >= ==)");
-    ck_assert_int_eq(lg_threshold_parse("p99_ms < fast", &t, err, sizeof(err)), -1);
-    ck_assert_int_eq(lg_threshold_parse("p99_ms < 200 ms", &t, err, sizeof(err)), -1);
-    ck_assert_int_eq(lg_threshold_parse("  rps  >  1e3  ", &t, err, sizeof(err)), 0);
-    ck_assert_double_eq(t.limit, 1000);
-}
-END_TEST
-
-START_TEST(test_merge_sums_counts_and_merges_histograms)
-{
-    struct run_result a, b, total;
-    fixture_run(&a, 3, 1000, 200);
-    fixture_run(&b, 2, 500, 5000);
-    b.connections = 80;
-    b.start_unix_s = a.start_unix_s + 3;
-    memset(&total, 0, sizeof(total));
-    ck_assert_int_eq(lg_result_merge(&total, &a), 0);
-    ck_assert_int_eq(lg_result_merge(&total, &b), 0);
-
-    ck_assert_uint_eq(total.requests, a.requests + b.requests);
-    ck_assert_double_eq(total.duration_s, 5);
-    ck_assert_double_eq(total.start_unix_s, a.start_unix_s);
-    ck_assert_uint_eq(total.connections, 80);
-    ck_assert_uint_eq(total.bytes_read, a.bytes_read + b.bytes_read);
-    ck_assert_uint_eq(total.bytes_written, a.bytes_written + b.bytes_written);
-    ck_assert_uint_eq(total.html_bytes, a.html_bytes + b.html_bytes);
-    for (int i = 0; i < RUN_ERR__COUNT; i++)
-        ck_assert_uint_eq(total.errors[i], a.errors[i] + b.errors[i]);
-    ck_assert_uint_eq(total.length_errors, 14);
-    ck_assert_str_eq(total.tool, "wrk");
-    ck_assert_str_eq(total.cmdline, a.cmdline);
-
-    /* The merged histogram equals recording everything into one. */
-    struct hist *both = hist_new(HIST_SIG_BITS_DEFAULT, HIST_MAX_US_DEFAULT);
-    hist_merge(both, a.latency);
-    hist_merge(both, b.latency);
-    ck_assert_uint_eq(hist_count(total.latency), hist_count(both));
-    ck_assert_uint_eq(hist_percentile(total.latency, 99), hist_percentile(both, 99));
-    ck_assert_uint_eq(hist_percentile(total.latency, 50), hist_percentile(both, 50));
-    ck_assert_uint_eq(hist_max(total.latency), hist_max(b.latency));
-    ck_assert_ptr_null(total.latency_uncorrected);
-    hist_free(both);
-
-    ck_assert_uint_eq(total.nstatus, 2);
-    ck_assert_uint_eq(total.status[0].count, a.status[0].count + b.status[0].count);
-    ck_assert_uint_eq(total.status[1].count, 10);
-
-    /* Timelines concatenated: b's seconds 0, 1 become 3, 4. */
-    ck_assert_uint_eq(total.ntimeline, 5);
-    for (unsigned s = 0; s < 5; s++)
-        ck_assert_uint_eq(total.timeline[s].second, s);
-    ck_assert_uint_eq(total.timeline[3].requests, 500);
-    ck_assert_uint_eq(total.timeline[3].p50_us, b.timeline[0].p50_us);
-    ck_assert_uint_eq(total.timeline[2].requests, 1000);
-
-    /* The sources are untouched. */
-    ck_assert_uint_eq(a.requests, 3000);
-    ck_assert_uint_eq(b.timeline[0].second, 0);
-    run_result_free(&a);
-    run_result_free(&b);
-    run_result_free(&total);
-}
-END_TEST
-
-START_TEST(test_merge_closed_loop_stage_counts_as_uncorrected)
-{
-    struct run_result closed, rate, total;
-    fixture_run(&closed, 2, 100, 100);
-    fixture_run(&rate, 2, 100, 100);
-    rate.rate_rps = 100;
-    rate.latency_uncorrected = hist_new(HIST_SIG_BITS_DEFAULT, HIST_MAX_US_DEFAULT);
-    hist_record_n(rate.latency_uncorrected, 50, 200);
-    memset(&total, 0, sizeof(total));
-    ck_assert_int_eq(lg_result_merge(&total, &closed), 0);
-    ck_assert_ptr_null(total.latency_uncorrected);
-    ck_assert_int_eq(lg_result_merge(&total, &rate), 0);
-    ck_assert_ptr_nonnull(total.latency_uncorrected);
-    ck_assert_uint_eq(hist_count(total.latency_uncorrected), 400);
-    ck_assert_uint_eq(hist_count(total.latency), 400);
-    ck_assert_uint_eq(hist_min(total.latency_uncorrected), 50);
-    ck_assert_double_eq(total.rate_rps, 100);
-    /* And the other order: rate stage first, closed-loop second. */
-    run_result_free(&total);
-    memset(&total, 0, sizeof(total));
-    ck_assert_int_eq(lg_result_merge(&total, &rate), 0);
-    ck_assert_int_eq(lg_result_merge(&total, &closed), 0);
-    ck_assert_uint_eq(hist_count(total.latency_uncorrected), 400);
-    run_result_free(&total);
-    run_result_free(&closed);
-    run_result_free(&rate);
-}
-END_TEST
-
-START_TEST(test_finish_saves_and_writes_json_with_the_id)
-{
-    char dbpath[512], jsonpath[512], err[512] = "";
-    snprintf(dbpath, sizeof(dbpath), "%s/store/results.db", tmpdir);
-    snprintf(jsonpath, sizeof(jsonpath), "%s/run.json", tmpdir);
-    struct run_result r;
-    fixture_run(&r, 2, 100, 100);
-    struct lg_save_opts opts = {.db_path = dbpath, .json_path = jsonpath};
-    ck_assert_msg(lg_finish(&opts, &r, err, sizeof(err)) == 0, "%s", err);
-    ck_assert_int_gt(r.id, 0);
-
-    FILE *f = fopen(jsonpath, "r");
-    ck_assert_ptr_nonnull(f);
-    char buf[65536];
-    size_t n = fread(buf, 1, sizeof(buf) - 1, f);
-    fclose(f);
-    buf[n] = '\0';
-    cJSON *doc = cJSON_Parse(buf);
-    ck_assert_ptr_nonnull(doc);
-    ck_assert_double_eq(cJSON_GetObjectItem(doc, "id")->valuedouble, (double)r.id);
-    cJSON_Delete(doc);
-
-    struct db *db = db_open(dbpath, err, sizeof(err));
-    ck_assert_ptr_nonnull(db);
-    struct run_result back;
-    ck_assert_int_eq(db_run_load(db, r.id, &back), 0);
-    ck_assert_uint_eq(back.requests, r.requests);
-    run_result_free(&back);
-    db_close(db);
-
-    /* --no-save: nothing stored, id untouched. */
-    int64_t id = r.id;
-    r.id = 0;
-    opts = (struct lg_save_opts){.db_path = dbpath, .no_save = true};
-    ck_assert_int_eq(lg_finish(&opts, &r, err, sizeof(err)), 0);
-    ck_assert_int_eq(r.id, 0);
-    (void)id;
-
-    /* A store that cannot be opened is an error, but the JSON is still written. */
-    char bad[512];
-    snprintf(bad, sizeof(bad), "%s/notadb", tmpdir);
-    write_file(bad, "plain text, definitely not SQLite; plain text, definitely not SQLite; "
-                    "plain text, definitely not SQLite\n");
-    remove(jsonpath);
-    opts = (struct lg_save_opts){.db_path = bad, .json_path = jsonpath};
-    ck_assert_int_eq(lg_finish(&opts, &r, err, sizeof(err)), -1);
-    ck_assert_msg(strstr(err, "not a tierbench result store") != NULL, "%s", err);
-    ck_assert_int_eq(access(jsonpath, F_OK), 0);
-    run_result_free(&r);
-}
-END_TEST
-
 START_TEST(test_scenario_set_target_overrides_url_and_config)
 {
     struct lg_scenario sc;
@@ -493,12 +277,6 @@ int main(void)
     tcase_add_test(tc, test_scenario_request_and_threshold_errors);
     tcase_add_test(tc, test_scenario_load_reads_body_file_next_to_it);
     tcase_add_test(tc, test_scenario_set_target_overrides_url_and_config);
-    tcase_add_test(tc, test_duration_parse_accepts_units_and_refuses_bare_numbers);
-    tcase_add_test(tc, test_thresholds_evaluate_every_metric);
-    tcase_add_test(tc, test_threshold_parse_refuses_garbage);
-    tcase_add_test(tc, test_merge_sums_counts_and_merges_histograms);
-    tcase_add_test(tc, test_merge_closed_loop_stage_counts_as_uncorrected);
-    tcase_add_test(tc, test_finish_saves_and_writes_json_with_the_id);
     suite_add_tcase(s, tc);
     return ck_run(s);
 }

@@ -205,9 +205,9 @@ START_TEST(test_error_rate_counts_status_errors_once)
     r.requests = 95; /* 90 good, 5 with status 500 */
     r.errors[RUN_ERR_STATUS] = 5;
     r.errors[RUN_ERR_CONNECT] = 5; /* 5 attempts with no response */
-    ck_assert_double_eq_tol(rpt_run_error_rate(&r), 10.0 / 100.0, 1e-12);
+    ck_assert_double_eq_tol(run_error_rate(&r), 10.0 / 100.0, 1e-12);
     r.duration_s = 2;
-    ck_assert_double_eq_tol(rpt_run_rps(&r), 47.5, 1e-12);
+    ck_assert_double_eq_tol(run_rps(&r), 47.5, 1e-12);
 }
 END_TEST
 

@@ -9,6 +9,7 @@
 
 #include "common/hist.h"
 #include "common/run.h"
+#include "common/sample.h"
 
 /* Fills r (zeroed first) with a run of `seconds` seconds at `rps` requests per second whose
  * latencies spread from base_us to about 10 * base_us; every member is set, so a round trip
@@ -54,15 +55,17 @@ static inline void fixture_run(struct run_result *r, unsigned seconds, uint64_t 
     }
     for (unsigned i = 0; i < r->connections; i++)
         hist_record(r->connect_us, 80 + i);
-    r->timeline = calloc(seconds, sizeof(*r->timeline));
-    r->ntimeline = seconds;
     for (unsigned s = 0; s < seconds; s++) {
-        r->timeline[s].second = s;
-        r->timeline[s].requests = rps;
-        r->timeline[s].errors = s == 1 ? 21 : 0;
-        r->timeline[s].bytes = rps * 120;
-        r->timeline[s].p50_us = base_us * 5 + s;
-        r->timeline[s].p99_us = base_us * 10 + s;
+        struct sample smp;
+        sample_init(&smp, HIST_SIG_BITS_COARSE, (int64_t)r->start_unix_s + s);
+        smp.duration_us = 1000000;
+        smp.requests = rps;
+        smp.errors = s == 1 ? 21 : 0;
+        smp.bytes = rps * 120;
+        hist_record_n(smp.latency_us, base_us * 5 + s, rps - rps / 100);
+        hist_record_n(smp.latency_us, base_us * 10 + s, rps / 100);
+        run_timeline_add(r, &smp, SAMPLE_PARALLEL);
+        sample_free(&smp);
     }
 }
 

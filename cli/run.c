@@ -1,4 +1,4 @@
-/* loadgen/cmd_run.c: `tierbench run SCENARIO.json`: load a scenario (scenario.c), run each stage
+/* cli/run.c: `tierbench run SCENARIO.json`: load a scenario (scenario.c), run each stage
  * with lg_run, merge the stages into one run, print a per-stage summary and the threshold table,
  * save the run (lg_finish). Exit status: 0, 99 when a threshold failed (k6's convention), 2 for
  * a bad command line or scenario, 1 when the run itself or saving it failed. */
@@ -7,6 +7,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/metric.h"
+#include "cli/cli.h"
+#include "common/units.h"
 #include "loadgen/lg_int.h"
 #include "loadgen/loadgen.h"
 #include "loadgen/scenario.h"
@@ -47,7 +50,7 @@ static void usage(FILE *out)
 }
 
 struct run_opts {
-    struct lg_save_opts save;
+    struct cli_save_opts save;
     const char *label;
     const char *tier;
     const char *scenario;
@@ -109,44 +112,6 @@ static int parse_args(int argc, char **argv, struct run_opts *o)
         return -1;
     }
     return 0;
-}
-
-/* The command line as typed, with arguments quoted for a POSIX shell when needed. */
-static char *cmdline_join(int argc, char **argv)
-{
-    size_t cap = 32;
-    for (int i = 0; i < argc; i++)
-        cap += strlen(argv[i]) * 4 + 3;
-    char *s = malloc(cap);
-    if (!s)
-        return NULL;
-    size_t len = (size_t)snprintf(s, cap, "tierbench");
-    for (int i = 0; i < argc; i++) {
-        const char *a = argv[i];
-        bool plain = *a != '\0';
-        for (const char *p = a; *p; p++)
-            if (!strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
-                        "-_./:=@,+%",
-                        *p))
-                plain = false;
-        s[len++] = ' ';
-        if (plain) {
-            len += (size_t)snprintf(s + len, cap - len, "%s", a);
-            continue;
-        }
-        s[len++] = '\'';
-        for (const char *p = a; *p; p++) {
-            if (*p == '\'') {
-                memcpy(s + len, "'\\''", 4);
-                len += 4;
-            } else {
-                s[len++] = *p;
-            }
-        }
-        s[len++] = '\'';
-        s[len] = '\0';
-    }
-    return s;
 }
 
 static void fmt_duration(char *buf, size_t len, uint64_t us)
@@ -222,7 +187,7 @@ static double pct_ms(const struct run_result *r, double p)
 static void print_row(FILE *out, const char *name, const struct run_result *r, const char *rate)
 {
     fprintf(out, "%-6s %8.1fs %6u %9s %11llu %10.1f %9.2f %9.2f %8llu\n", name, r->duration_s,
-            r->connections, rate, (unsigned long long)r->requests, rpt_run_rps(r), pct_ms(r, 50),
+            r->connections, rate, (unsigned long long)r->requests, run_rps(r), pct_ms(r, 50),
             pct_ms(r, 99), (unsigned long long)run_errors_total(r));
 }
 
@@ -259,7 +224,7 @@ static void print_summary(FILE *out, const struct lg_scenario *sc, const struct 
                     (unsigned long long)total->errors[i]);
             first = false;
         }
-        fprintf(out, " (error rate %.4f)\n", rpt_run_error_rate(total));
+        fprintf(out, " (error rate %.4f)\n", run_error_rate(total));
     }
 }
 
@@ -273,7 +238,7 @@ static size_t print_thresholds(FILE *out, const struct lg_scenario *sc,
     fprintf(out, "\nThresholds\n");
     for (size_t i = 0; i < sc->nthresholds; i++) {
         double v;
-        bool ok = lg_threshold_check(&sc->thresholds[i], total, &v);
+        bool ok = metric_threshold_check(&sc->thresholds[i], total, &v);
         if (!ok)
             failed++;
         fprintf(out, "  %s  %-28s measured %.6g\n", ok ? "PASS" : "FAIL", sc->thresholds[i].text,
@@ -286,7 +251,7 @@ static size_t print_thresholds(FILE *out, const struct lg_scenario *sc,
     return failed;
 }
 
-int lg_cmd_run(int argc, char **argv)
+int cli_run(int argc, char **argv)
 {
     struct run_opts o;
     int rc = parse_args(argc, argv, &o);
@@ -342,19 +307,19 @@ int lg_cmd_run(int argc, char **argv)
             fprintf(stderr, "stage %zu/%zu: %s, %u connections\n", i + 1, sc.nstages, d,
                     cfg.connections);
         /* A progress bar on stderr when it is a terminal (lg_int.h). */
-        struct lg_bar bar;
-        lg_bar_init(&bar, cfg.duration_us, 0);
-        cfg.progress = lg_bar_progress;
+        struct cli_bar bar;
+        cli_bar_init(&bar, cfg.duration_us, 0);
+        cfg.progress = cli_bar_progress;
         cfg.progress_arg = &bar;
         int run_rc = lg_run(&cfg, &stages[i], err, sizeof(err));
-        lg_bar_clear(&bar);
+        cli_bar_clear(&bar);
         if (run_rc != 0) {
             fprintf(stderr, "tierbench run: stage %zu: %s\n", i + 1, err);
             status = 1;
             goto done;
         }
         nran++;
-        if (lg_result_merge(&total, &stages[i]) != 0) {
+        if (run_merge(&total, &stages[i], RUN_MERGE_SEQUENTIAL) != 0) {
             fprintf(stderr, "tierbench run: out of memory merging stage %zu\n", i + 1);
             status = 1;
             goto done;
@@ -382,13 +347,13 @@ int lg_cmd_run(int argc, char **argv)
         snprintf(total.tier, sizeof(total.tier), "%s", o.tier);
     free(total.cmdline);
     free(total.config_json);
-    total.cmdline = cmdline_join(argc, argv);
+    total.cmdline = cli_cmdline_join(argc, argv);
     total.config_json = strdup(sc.config_json);
 
     print_summary(out, &sc, stages, nran, &total);
     size_t failed = print_thresholds(out, &sc, &total);
     fflush(out);
-    if (lg_finish(&o.save, &total, err, sizeof(err)) != 0) {
+    if (cli_finish(&o.save, &total, err, sizeof(err)) != 0) {
         fprintf(stderr, "tierbench run: %s\n", err);
         status = 1;
     }

@@ -1,4 +1,4 @@
-/* loadgen/cmd_wrk.c: `tierbench wrk`: wrk 4.1's flags and report, wrk2's -R/-U constant-rate
+/* cli/wrk.c: `tierbench wrk`: wrk 4.1's flags and report, wrk2's -R/-U constant-rate
  * mode, plus the store options every load command takes. argv -> struct lg_config -> lg_run ->
  * fmt_wrk.c -> lg_finish. */
 #include <stdlib.h>
@@ -6,6 +6,8 @@
 
 #include "common/jsonw.h"
 #include "loadgen/lg_fmt.h"
+#include "cli/cli.h"
+#include "common/units.h"
 #include "loadgen/lg_int.h"
 
 #define WRK_MAX_HEADERS 64
@@ -32,8 +34,6 @@ static void usage(FILE *f)
             "        --no-save          Do not save the run\n"
             "        --json FILE|-      Also write the result as JSON\n"
             "        --label TEXT       Label the run; --tier NAME tags its tier\n"
-            "        --no-batch-pause   Never pause to batch responses at high concurrency\n"
-            "                           (exact timestamps, somewhat lower peak req/s)\n"
             "\n"
             "  Numeric arguments may include a SI unit (1k, 1M, 1G)\n"
             "  Time arguments may include a time unit (2s, 2m, 2h)\n");
@@ -46,7 +46,7 @@ struct wrk_opts {
     const char *headers[WRK_MAX_HEADERS];
     size_t nheaders;
     const char *url;
-    struct lg_common_opts common;
+    struct cli_common_opts common;
 };
 
 /* Returns the value of option `a` ("-t2", "-t 2", "--threads=2", "--threads 2"), or NULL. */
@@ -83,7 +83,7 @@ static int parse_args(int argc, char **argv, struct wrk_opts *o)
     o->timeout_us = 2000000;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
-        int took = lg_common_opt_take(&o->common, argc, argv, &i);
+        int took = cli_common_opt_take(&o->common, argc, argv, &i);
         if (took < 0) {
             fprintf(stderr, "tierbench wrk: option %s needs a value\n", a);
             return -1;
@@ -105,33 +105,33 @@ static int parse_args(int argc, char **argv, struct wrk_opts *o)
             return -1;
         } else if (is_opt(a, "-t", "--threads")) {
             v = opt_value(argc, argv, &i, "-t", "--threads");
-            if (!v || lg_parse_si(v, &o->threads) < 0 || o->threads == 0 || o->threads > 1024) {
+            if (!v || units_si_parse(v, &o->threads) < 0 || o->threads == 0 || o->threads > 1024) {
                 fprintf(stderr, "tierbench wrk: invalid number of threads '%s'\n", v ? v : "");
                 return -1;
             }
         } else if (is_opt(a, "-c", "--connections")) {
             v = opt_value(argc, argv, &i, "-c", "--connections");
-            if (!v || lg_parse_si(v, &o->connections) < 0 || o->connections == 0 ||
+            if (!v || units_si_parse(v, &o->connections) < 0 || o->connections == 0 ||
                 o->connections > 1000000) {
                 fprintf(stderr, "tierbench wrk: invalid number of connections '%s'\n", v ? v : "");
                 return -1;
             }
         } else if (is_opt(a, "-d", "--duration")) {
             v = opt_value(argc, argv, &i, "-d", "--duration");
-            if (!v || lg_parse_time_us(v, 1000000, &o->duration_us) < 0 || !o->duration_us) {
+            if (!v || units_duration_parse(v, 1000000, &o->duration_us) < 0 || !o->duration_us) {
                 fprintf(stderr, "tierbench wrk: invalid duration '%s'\n", v ? v : "");
                 return -1;
             }
         } else if (!strncmp(a, "--timeout", 9)) {
             v = opt_value(argc, argv, &i, "--timeout", "--timeout");
-            if (!v || lg_parse_time_us(v, 1000000, &o->timeout_us) < 0 || !o->timeout_us) {
+            if (!v || units_duration_parse(v, 1000000, &o->timeout_us) < 0 || !o->timeout_us) {
                 fprintf(stderr, "tierbench wrk: invalid timeout '%s'\n", v ? v : "");
                 return -1;
             }
         } else if (is_opt(a, "-R", "--rate")) {
             v = opt_value(argc, argv, &i, "-R", "--rate");
             uint64_t r = 0;
-            if (!v || lg_parse_si(v, &r) < 0 || r == 0) {
+            if (!v || units_si_parse(v, &r) < 0 || r == 0) {
                 fprintf(stderr, "tierbench wrk: invalid rate '%s'\n", v ? v : "");
                 return -1;
             }
@@ -193,7 +193,6 @@ static char *config_json(const struct wrk_opts *o)
     jsonw_double(&w, "rate_rps", o->rate_rps, 1);
     jsonw_bool(&w, "latency", o->latency);
     jsonw_bool(&w, "u_latency", o->u_latency);
-    jsonw_bool(&w, "batch_pause", !o->common.no_batch_pause);
     jsonw_arr_begin(&w, "headers");
     for (size_t i = 0; i < o->nheaders; i++)
         jsonw_str(&w, NULL, o->headers[i]);
@@ -206,7 +205,7 @@ static char *config_json(const struct wrk_opts *o)
     return buf;
 }
 
-int lg_cmd_wrk(int argc, char **argv)
+int cli_wrk(int argc, char **argv)
 {
     struct wrk_opts o;
     memset(&o, 0, sizeof(o));
@@ -228,8 +227,8 @@ int lg_cmd_wrk(int argc, char **argv)
     struct lg_request rq = {.method = "GET", .headers = o.headers, .nheaders = o.nheaders};
     struct lg_detail detail;
     memset(&detail, 0, sizeof(detail));
-    struct lg_bar bar;
-    lg_bar_init(&bar, o.duration_us, 0);
+    struct cli_bar bar;
+    cli_bar_init(&bar, o.duration_us, 0);
     struct lg_config cfg = {
         .url = o.url,
         .requests = &rq,
@@ -240,22 +239,21 @@ int lg_cmd_wrk(int argc, char **argv)
         .rate_rps = o.rate_rps,
         .timeout_us = o.timeout_us,
         .keep_alive = true,
-        .no_batch_pause = o.common.no_batch_pause,
-        .progress = lg_bar_progress,
+        .progress = cli_bar_progress,
         .progress_arg = &bar,
         .detail = &detail,
     };
     lg_fmt_wrk_header(stdout, o.url, o.duration_us, cfg.threads, cfg.connections);
     fflush(stdout);
-    lg_signals_install();
+    cli_signals_install();
     struct run_result r;
     if (lg_run(&cfg, &r, err, sizeof(err)) < 0) {
-        lg_bar_clear(&bar);
+        cli_bar_clear(&bar);
         fprintf(stderr, "tierbench wrk: %s\n", err);
         lg_detail_free(&detail);
         return 1;
     }
-    lg_bar_clear(&bar);
+    cli_bar_clear(&bar);
     struct lg_wrk_fmt fo = {.latency = o.latency, .u_latency = o.u_latency, .verbose = o.verbose};
     /* https runs on the slower libcurl engine; say so, since its figures are not the
      * epoll engine's. */
@@ -267,9 +265,9 @@ int lg_cmd_wrk(int argc, char **argv)
         printf("  Engine: %s, %u threads\n", r.engine, r.threads);
     fflush(stdout);
     snprintf(r.tool, sizeof(r.tool), "wrk");
-    r.cmdline = lg_cmdline_join("wrk", argc, argv);
+    r.cmdline = cli_cmdline_join(argc, argv);
     r.config_json = config_json(&o);
-    lg_common_finish(&o.common, &r);
+    cli_common_finish(&o.common, &r);
     run_result_free(&r);
     lg_detail_free(&detail);
     return 0;

@@ -1,4 +1,4 @@
-/* loadgen/cmd_ab.c: `tierbench ab`: ApacheBench 2.3's flags, progress lines and summary, on the
+/* cli/ab.c: `tierbench ab`: ApacheBench 2.3's flags, progress lines and summary, on the
  * epoll engine. Differences by design: HTTP/1.1 on the wire (ab's HTTP/1.0 keep-alive hangs on
  * many servers; --http1.0 restores ab's format), worker threads (-W), histograms instead of a
  * per-request array (flat memory), and every run saved to the result store. */
@@ -11,6 +11,8 @@
 
 #include "common/jsonw.h"
 #include "loadgen/lg_fmt.h"
+#include "cli/cli.h"
+#include "common/units.h"
 #include "loadgen/lg_int.h"
 
 #define AB_MAX_HEADERS                64
@@ -54,7 +56,7 @@ static void usage(FILE *f)
                "    --db PATH       Result store; --no-save: do not save the run\n"
                "    --json FILE|-   Also write the result as JSON\n"
                "    --label TEXT    Label the run; --tier NAME tags its tier\n"
-               "    --no-batch-pause  Never pause to batch responses at high concurrency\n");
+);
 }
 
 struct ab_opts {
@@ -74,7 +76,7 @@ struct ab_opts {
     char *owned[AB_MAX_HEADERS]; /* header lines built here (cookies, auth) */
     size_t nowned;
     const char *url;
-    struct lg_common_opts common;
+    struct cli_common_opts common;
 };
 
 static const char b64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
@@ -133,7 +135,7 @@ static int parse_args(int argc, char **argv, struct ab_opts *o)
     o->timeout_us = 30000000;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
-        int took = lg_common_opt_take(&o->common, argc, argv, &i);
+        int took = cli_common_opt_take(&o->common, argc, argv, &i);
         if (took < 0) {
             fprintf(stderr, "tierbench ab: option %s needs a value\n", a);
             return -1;
@@ -176,29 +178,29 @@ static int parse_args(int argc, char **argv, struct ab_opts *o)
             uint64_t u = 0;
             switch (c) {
             case 'n':
-                if (lg_parse_si(v, &o->requests) < 0 || o->requests == 0)
+                if (units_si_parse(v, &o->requests) < 0 || o->requests == 0)
                     return bad_value(c, v);
                 o->requests_set = true;
                 break;
             case 'c':
-                if (lg_parse_si(v, &o->concurrency) < 0 || o->concurrency == 0 ||
+                if (units_si_parse(v, &o->concurrency) < 0 || o->concurrency == 0 ||
                     o->concurrency > 20000)
                     return bad_value(c, v);
                 break;
             case 't':
-                if (lg_parse_time_us(v, 1000000, &o->timelimit_us) < 0 || !o->timelimit_us)
+                if (units_duration_parse(v, 1000000, &o->timelimit_us) < 0 || !o->timelimit_us)
                     return bad_value(c, v);
                 break;
             case 's':
-                if (lg_parse_time_us(v, 1000000, &o->timeout_us) < 0 || !o->timeout_us)
+                if (units_duration_parse(v, 1000000, &o->timeout_us) < 0 || !o->timeout_us)
                     return bad_value(c, v);
                 break;
             case 'W':
-                if (lg_parse_si(v, &o->threads) < 0 || o->threads == 0 || o->threads > 1024)
+                if (units_si_parse(v, &o->threads) < 0 || o->threads == 0 || o->threads > 1024)
                     return bad_value(c, v);
                 break;
             case 'v':
-                if (lg_parse_si(v, &u) < 0 || u > 10)
+                if (units_si_parse(v, &u) < 0 || u > 10)
                     return bad_value(c, v);
                 o->verbosity = (int)u;
                 break;
@@ -306,35 +308,6 @@ static bool is_loopback(const char *host)
     return !strcasecmp(host, "localhost") || !strncmp(host, "127.", 4) || !strcmp(host, "::1");
 }
 
-/* Reads a whole file into a new buffer; NULL with a message on failure. */
-static char *read_file(const char *path, size_t *len)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f) {
-        fprintf(stderr, "tierbench ab: could not open %s\n", path);
-        return NULL;
-    }
-    size_t cap = 4096, n = 0;
-    char *buf = malloc(cap);
-    while (buf) {
-        size_t got = fread(buf + n, 1, cap - n, f);
-        n += got;
-        if (n < cap)
-            break;
-        char *nb = realloc(buf, cap * 2);
-        if (!nb) {
-            free(buf);
-            buf = NULL;
-            break;
-        }
-        buf = nb;
-        cap *= 2;
-    }
-    fclose(f);
-    *len = n;
-    return buf;
-}
-
 /* ab's progress: "Completed N requests" every tenth (at least every 100) on stderr. */
 struct ab_progress {
     uint64_t heartbeat;
@@ -397,7 +370,6 @@ static char *config_json(const struct ab_opts *o, const char *method, unsigned t
     jsonw_double(&w, "timeout_s", (double)o->timeout_us / 1e6, 3);
     jsonw_bool(&w, "keepalive", o->keepalive);
     jsonw_bool(&w, "http10", o->http10);
-    jsonw_bool(&w, "batch_pause", !o->common.no_batch_pause);
     jsonw_str(&w, "postfile", o->postfile ? o->postfile : o->putfile);
     jsonw_str(&w, "content_type", o->content_type);
     jsonw_arr_begin(&w, "headers");
@@ -412,7 +384,7 @@ static char *config_json(const struct ab_opts *o, const char *method, unsigned t
     return buf;
 }
 
-int lg_cmd_ab(int argc, char **argv)
+int cli_ab(int argc, char **argv)
 {
     struct ab_opts o;
     memset(&o, 0, sizeof(o));
@@ -446,9 +418,12 @@ int lg_cmd_ab(int argc, char **argv)
     if (o.method)
         method = o.method;
     if (o.postfile || o.putfile) {
-        body = read_file(o.postfile ? o.postfile : o.putfile, &body_len);
-        if (!body)
+        const char *path = o.postfile ? o.postfile : o.putfile;
+        body = cli_file_read(path, &body_len, err, sizeof(err));
+        if (!body) {
+            fprintf(stderr, "tierbench ab: could not open %s\n", path);
             goto done;
+        }
         snprintf(ctype, sizeof(ctype), "Content-type: %s",
                  o.content_type ? o.content_type : "text/plain");
         if (add_header(&o, ctype, false) < 0)
@@ -530,7 +505,6 @@ int lg_cmd_ab(int argc, char **argv)
         .timeout_us = o.timeout_us,
         .keep_alive = o.keepalive,
         .http10 = o.http10,
-        .no_batch_pause = o.common.no_batch_pause,
         .progress = ab_progress,
         .progress_arg = &prog,
         .detail = &detail,
@@ -544,7 +518,7 @@ int lg_cmd_ab(int argc, char **argv)
     printf("\n");
     printf("Benchmarking %s (be patient)%s", url.host, prog.heartbeat ? "\n" : "...");
     fflush(stdout);
-    lg_signals_install();
+    cli_signals_install();
     if (lg_run(&cfg, &r, err, sizeof(err)) < 0) {
         printf("\n");
         fflush(stdout);
@@ -577,9 +551,9 @@ int lg_cmd_ab(int argc, char **argv)
     if (csv)
         lg_fmt_ab_csv(csv, &r);
     snprintf(r.tool, sizeof(r.tool), "ab");
-    r.cmdline = lg_cmdline_join("ab", argc, argv);
+    r.cmdline = cli_cmdline_join(argc, argv);
     r.config_json = config_json(&o, method, threads);
-    lg_common_finish(&o.common, &r);
+    cli_common_finish(&o.common, &r);
     status = 0;
 done:
     if (csv)

@@ -1,4 +1,4 @@
-/* server/cmd.c: `tierbench serve`: flags into a struct srv_config, srv_start, then wait for
+/* cli/serve.c: `tierbench serve`: flags into a struct srv_config, srv_start, then wait for
  * SIGINT/SIGTERM and stop gracefully (exit 0). Everything else lives behind server/server.h. */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -8,6 +8,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "cli/cli.h"
 #include "server/server.h"
 
 static void usage(FILE *out)
@@ -194,7 +195,7 @@ static int parse_args(int argc, char **argv, struct srv_config *cfg)
     return 0;
 }
 
-int srv_cmd_serve(int argc, char **argv)
+int cli_serve(int argc, char **argv)
 {
     for (int i = 1; i < argc; i++)
         if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {

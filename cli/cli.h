@@ -1,0 +1,72 @@
+/* cli/cli.h: the subcommands and what they share. cli/ is the only code that parses argv,
+ * combines the engines, the result store and the formatters, prints, exits and installs signal
+ * handlers; every other part returns data. One file per subcommand (serve.c, ab.c, wrk.c,
+ * run.c); common.c holds the shared pieces: the options every load command takes, saving a
+ * run, the command-line joiner, the file reader, the progress bar and signals. */
+#ifndef TB_CLI_H
+#define TB_CLI_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "common/run.h"
+
+/* Subcommands, called by main.c with argv[0] = the subcommand name. Return the exit status. */
+int cli_serve(int argc, char **argv);
+int cli_ab(int argc, char **argv);
+int cli_wrk(int argc, char **argv);
+int cli_run(int argc, char **argv);
+
+/* What happens to a finished run. */
+struct cli_save_opts {
+    const char *db_path;   /* NULL: $TIERBENCH_DB, else $XDG_DATA_HOME/tierbench/results.db */
+    const char *json_path; /* NULL: none; "-": stdout */
+    bool no_save;
+};
+
+/* The options every load command (ab, wrk, run) takes. */
+struct cli_common_opts {
+    struct cli_save_opts save;
+    const char *label; /* --label */
+    const char *tier;  /* --tier */
+};
+/* Consumes one common option at argv[*i] ("--db PATH" or "--db=PATH", ...). Returns 1 when it
+ * was one (advancing *i past its value), 0 when not, -1 when its value is missing. */
+int cli_common_opt_take(struct cli_common_opts *o, int argc, char **argv, int *i);
+/* The common options' lines of a usage text. */
+extern const char cli_common_usage[];
+
+/* Saves r in the result store (unless no_save), sets r->id, then writes the JSON form when asked
+ * (even when saving failed: the numbers must not be lost), and prints "Run N saved to PATH" on
+ * stderr. Returns 0, or -1 with a reason in err. */
+int cli_finish(const struct cli_save_opts *opts, struct run_result *r, char *err, size_t errlen);
+/* Copies label and tier into r and calls cli_finish; a failure is a warning on stderr. Returns
+ * 0, or -1 when the run could not be saved or written. */
+int cli_common_finish(const struct cli_common_opts *o, struct run_result *r);
+
+/* "tierbench ARGV..." with arguments quoted for a POSIX shell where needed (argv[0] is the
+ * subcommand). A new string owned by the caller; NULL when out of memory. */
+char *cli_cmdline_join(int argc, char **argv);
+
+/* Reads a whole file into a new NUL-terminated buffer (*len without the NUL). NULL with
+ * "PATH: reason" in err when it cannot be read. */
+char *cli_file_read(const char *path, size_t *len, char *err, size_t errlen);
+
+/* SIGINT and SIGTERM stop the running load test (its report still prints); SIGPIPE is
+ * ignored. */
+void cli_signals_install(void);
+
+/* A progress bar on stderr, drawn only when stderr is a terminal. */
+struct cli_bar {
+    uint64_t total_us;       /* 0: unknown */
+    uint64_t total_requests; /* 0: unknown */
+    bool enabled;
+    bool drawn;
+};
+void cli_bar_init(struct cli_bar *b, uint64_t total_us, uint64_t total_requests);
+/* An lg_progress_fn: arg is a struct cli_bar. */
+void cli_bar_progress(void *arg, uint64_t requests_done, uint64_t elapsed_us);
+void cli_bar_clear(struct cli_bar *b);
+
+#endif

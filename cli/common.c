@@ -1,0 +1,274 @@
+/* cli/common.c: what the subcommands share (see cli.h): the common load options, saving a run
+ * in the result store (db/db.h) and writing its JSON (reports/reports.h) so the JSON carries the
+ * store id, the command-line joiner, the file reader, signals and the progress bar. */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli/cli.h"
+#include "db/db.h"
+#include "loadgen/loadgen.h"
+#include "reports/reports.h"
+
+int cli_common_opt_take(struct cli_common_opts *o, int argc, char **argv, int *i)
+{
+    const char *a = argv[*i];
+    const char **slot = NULL;
+    if (!strcmp(a, "--no-save")) {
+        o->save.no_save = true;
+        return 1;
+    }
+    /* Accepted so that scripts written for earlier versions keep working: the engine no
+     * longer pauses to batch responses, so there is nothing to turn off. */
+    if (!strcmp(a, "--no-batch-pause"))
+        return 1;
+    if (!strcmp(a, "--db"))
+        slot = &o->save.db_path;
+    else if (!strcmp(a, "--json"))
+        slot = &o->save.json_path;
+    else if (!strcmp(a, "--label"))
+        slot = &o->label;
+    else if (!strcmp(a, "--tier"))
+        slot = &o->tier;
+    else {
+        /* --db=PATH forms */
+        static const char *const names[] = {"--db=", "--json=", "--label=", "--tier="};
+        const char **slots[] = {&o->save.db_path, &o->save.json_path, &o->label, &o->tier};
+        for (size_t k = 0; k < 4; k++) {
+            size_t n = strlen(names[k]);
+            if (!strncmp(a, names[k], n)) {
+                *slots[k] = a + n;
+                return 1;
+            }
+        }
+        return 0;
+    }
+    if (*i + 1 >= argc)
+        return -1;
+    *slot = argv[++*i];
+    return 1;
+}
+
+const char cli_common_usage[] =
+    "  --db FILE          result store (default $TIERBENCH_DB, else\n"
+    "                     $XDG_DATA_HOME/tierbench/results.db)\n"
+    "  --no-save          do not store the run\n"
+    "  --json FILE|-      also write the run as JSON (- for stdout)\n"
+    "  --label TEXT       tag the run (e.g. cache-on); --tier NAME tags its tier\n";
+
+int cli_common_finish(const struct cli_common_opts *o, struct run_result *r)
+{
+    if (o->label)
+        snprintf(r->label, sizeof(r->label), "%s", o->label);
+    if (o->tier)
+        snprintf(r->tier, sizeof(r->tier), "%s", o->tier);
+    if (o->save.no_save && !o->save.json_path)
+        return 0;
+    char err[256] = "";
+    if (cli_finish(&o->save, r, err, sizeof(err)) == 0)
+        return 0;
+    fprintf(stderr, "warning: run not saved: %s\n", err);
+    return -1;
+}
+
+static int save(const struct cli_save_opts *opts, struct run_result *r, char *err, size_t errlen)
+{
+    char path[4096];
+    if (opts->db_path && *opts->db_path) {
+        snprintf(path, sizeof(path), "%s", opts->db_path);
+    } else if (db_default_path(path, sizeof(path)) != 0) {
+        snprintf(err, errlen,
+                 "no place for the result store: set TIERBENCH_DB, XDG_DATA_HOME or HOME, "
+                 "or pass --db FILE (or --no-save)");
+        return -1;
+    }
+    struct db *db = db_open(path, err, errlen);
+    if (!db)
+        return -1;
+    if (db_run_insert(db, r) != 0) {
+        snprintf(err, errlen, "%s", db_errmsg(db));
+        db_close(db);
+        return -1;
+    }
+    db_close(db);
+    fprintf(stderr, "Run %lld saved to %s\n", (long long)r->id, path);
+    return 0;
+}
+
+static int write_json(const char *json_path, const struct run_result *r, char *err, size_t errlen)
+{
+    if (!strcmp(json_path, "-")) {
+        if (rpt_run_json_write(r, stdout) != 0 || fflush(stdout) != 0) {
+            snprintf(err, errlen, "cannot write the JSON result to stdout");
+            return -1;
+        }
+        return 0;
+    }
+    FILE *f = fopen(json_path, "w");
+    if (!f) {
+        snprintf(err, errlen, "%s: %s", json_path, strerror(errno));
+        return -1;
+    }
+    int rc = rpt_run_json_write(r, f);
+    if (fclose(f) != 0)
+        rc = -1;
+    if (rc != 0)
+        snprintf(err, errlen, "%s: cannot write the JSON result", json_path);
+    return rc;
+}
+
+int cli_finish(const struct cli_save_opts *opts, struct run_result *r, char *err, size_t errlen)
+{
+    static const struct cli_save_opts defaults = {0};
+    if (!opts)
+        opts = &defaults;
+    int rc = 0;
+    char json_err[512] = "";
+    if (!opts->no_save)
+        rc = save(opts, r, err, errlen);
+    /* The JSON is written even when saving failed: the run's numbers must not be lost. */
+    if (opts->json_path && write_json(opts->json_path, r, json_err, sizeof(json_err)) != 0) {
+        if (rc == 0)
+            snprintf(err, errlen, "%s", json_err);
+        rc = -1;
+    }
+    return rc;
+}
+
+/* The command line as typed, with arguments quoted for a POSIX shell when needed. */
+char *cli_cmdline_join(int argc, char **argv)
+{
+    size_t cap = 32;
+    for (int i = 0; i < argc; i++)
+        cap += strlen(argv[i]) * 4 + 3;
+    char *s = malloc(cap);
+    if (!s)
+        return NULL;
+    size_t len = (size_t)snprintf(s, cap, "tierbench");
+    for (int i = 0; i < argc; i++) {
+        const char *a = argv[i];
+        bool plain = *a != '\0';
+        for (const char *p = a; *p; p++)
+            if (!strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
+                        "-_./:=@,+%",
+                        *p))
+                plain = false;
+        s[len++] = ' ';
+        if (plain) {
+            len += (size_t)snprintf(s + len, cap - len, "%s", a);
+            continue;
+        }
+        s[len++] = '\'';
+        for (const char *p = a; *p; p++) {
+            if (*p == '\'') {
+                memcpy(s + len, "'\\''", 4);
+                len += 4;
+            } else {
+                s[len++] = *p;
+            }
+        }
+        s[len++] = '\'';
+        s[len] = '\0';
+    }
+    return s;
+}
+
+char *cli_file_read(const char *path, size_t *len, char *err, size_t errlen)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        snprintf(err, errlen, "%s: %s", path, strerror(errno));
+        return NULL;
+    }
+    size_t cap = 4096, n = 0;
+    char *buf = malloc(cap);
+    while (buf) {
+        n += fread(buf + n, 1, cap - n - 1, f);
+        if (n < cap - 1)
+            break;
+        char *nb = realloc(buf, cap * 2);
+        if (!nb) {
+            free(buf);
+            buf = NULL;
+            break;
+        }
+        buf = nb;
+        cap *= 2;
+    }
+    bool failed = ferror(f) != 0;
+    fclose(f);
+    if (!buf || failed) {
+        snprintf(err, errlen, "%s: %s", path, buf ? "read error" : "out of memory");
+        free(buf);
+        return NULL;
+    }
+    buf[n] = '\0';
+    *len = n;
+    return buf;
+}
+
+static void on_signal(int sig)
+{
+    (void)sig;
+    lg_stop();
+}
+
+void cli_signals_install(void)
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof(sa));
+    sa.sa_handler = on_signal;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+    signal(SIGPIPE, SIG_IGN);
+}
+
+void cli_bar_init(struct cli_bar *b, uint64_t total_us, uint64_t total_requests)
+{
+    memset(b, 0, sizeof(*b));
+    b->total_us = total_us;
+    b->total_requests = total_requests;
+    b->enabled = isatty(STDERR_FILENO) == 1;
+}
+
+void cli_bar_progress(void *arg, uint64_t requests_done, uint64_t elapsed_us)
+{
+    struct cli_bar *b = arg;
+    if (!b->enabled)
+        return;
+    double frac = 0;
+    if (b->total_us)
+        frac = (double)elapsed_us / (double)b->total_us;
+    if (b->total_requests) {
+        double f2 = (double)requests_done / (double)b->total_requests;
+        if (!b->total_us || f2 > frac)
+            frac = f2;
+    }
+    if (frac > 1)
+        frac = 1;
+    char bar[31];
+    int fill = (int)(frac * 30);
+    for (int k = 0; k < 30; k++)
+        bar[k] = k < fill ? '#' : '.';
+    bar[30] = '\0';
+    double el_s = (double)elapsed_us / 1e6;
+    double rps = el_s > 0 ? (double)requests_done / el_s : 0;
+    if (b->total_us)
+        fprintf(stderr, "\r[%s] %10.0f req/s  %6.1fs / %.1fs ", bar, rps, el_s,
+                (double)b->total_us / 1e6);
+    else
+        fprintf(stderr, "\r[%s] %10.0f req/s  %6.1fs  %llu/%llu ", bar, rps, el_s,
+                (unsigned long long)requests_done, (unsigned long long)b->total_requests);
+    b->drawn = true;
+}
+
+void cli_bar_clear(struct cli_bar *b)
+{
+    if (b->enabled && b->drawn)
+        fprintf(stderr, "\r%78s\r", "");
+    b->drawn = false;
+}

@@ -1,0 +1,152 @@
+/* tests/check_cli.c: unit tests of cli/common.c: the options every load command takes, saving a
+ * run (store and JSON, with the store id in the JSON; the JSON written even when the store
+ * fails), the command-line joiner and the file reader. No network. */
+#include <check.h>
+#include <cjson/cJSON.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli/cli.h"
+#include "db/db.h"
+#include "run_fixture.h"
+#include "tests/support/ck_run.h"
+#include "tests/support/tmpdir.h"
+
+static char tmpdir[256];
+
+static void setup(void)
+{
+    snprintf(tmpdir, sizeof(tmpdir), "/tmp/tb-check-cli-XXXXXX");
+    ck_assert_ptr_nonnull(mkdtemp(tmpdir));
+}
+
+static void teardown(void)
+{
+    tmpdir_remove(tmpdir);
+}
+
+static void write_file(const char *path, const char *text)
+{
+    FILE *f = fopen(path, "w");
+    ck_assert_ptr_nonnull(f);
+    fputs(text, f);
+    fclose(f);
+}
+
+START_TEST(test_common_opts_take_store_flags_and_accept_no_batch_pause)
+{
+    char *argv[] = {"wrk",       "--db",   "/tmp/x.db", "--label=a b", "--no-batch-pause",
+                    "--no-save", "--tier", "t1",        "-c",          "--db"};
+    int argc = (int)(sizeof(argv) / sizeof(argv[0]));
+    struct cli_common_opts o = {0};
+    int i = 1;
+    ck_assert_int_eq(cli_common_opt_take(&o, argc, argv, &i), 1);
+    ck_assert_str_eq(o.save.db_path, "/tmp/x.db");
+    ck_assert_int_eq(i, 2);
+    for (i = 3; i <= 6; i++)
+        ck_assert_int_eq(cli_common_opt_take(&o, argc, argv, &i), 1);
+    ck_assert_str_eq(o.label, "a b");
+    ck_assert(o.save.no_save);
+    ck_assert_str_eq(o.tier, "t1");
+    i = 8;
+    ck_assert_int_eq(cli_common_opt_take(&o, argc, argv, &i), 0); /* not a common option */
+    i = 9;
+    ck_assert_int_eq(cli_common_opt_take(&o, argc, argv, &i), -1); /* --db without a value */
+}
+END_TEST
+
+START_TEST(test_finish_saves_and_writes_json_with_the_id)
+{
+    char dbpath[512], jsonpath[512], err[512] = "";
+    snprintf(dbpath, sizeof(dbpath), "%s/store/results.db", tmpdir);
+    snprintf(jsonpath, sizeof(jsonpath), "%s/run.json", tmpdir);
+    struct run_result r;
+    fixture_run(&r, 2, 100, 100);
+    struct cli_save_opts opts = {.db_path = dbpath, .json_path = jsonpath};
+    ck_assert_msg(cli_finish(&opts, &r, err, sizeof(err)) == 0, "%s", err);
+    ck_assert_int_gt(r.id, 0);
+
+    FILE *f = fopen(jsonpath, "r");
+    ck_assert_ptr_nonnull(f);
+    char buf[65536];
+    size_t n = fread(buf, 1, sizeof(buf) - 1, f);
+    fclose(f);
+    buf[n] = '\0';
+    cJSON *doc = cJSON_Parse(buf);
+    ck_assert_ptr_nonnull(doc);
+    ck_assert_double_eq(cJSON_GetObjectItem(doc, "id")->valuedouble, (double)r.id);
+    cJSON_Delete(doc);
+
+    struct db *db = db_open(dbpath, err, sizeof(err));
+    ck_assert_ptr_nonnull(db);
+    struct run_result back;
+    ck_assert_int_eq(db_run_load(db, r.id, &back), 0);
+    ck_assert_uint_eq(back.requests, r.requests);
+    run_result_free(&back);
+    db_close(db);
+
+    /* --no-save: nothing stored, id untouched. */
+    int64_t id = r.id;
+    r.id = 0;
+    opts = (struct cli_save_opts){.db_path = dbpath, .no_save = true};
+    ck_assert_int_eq(cli_finish(&opts, &r, err, sizeof(err)), 0);
+    ck_assert_int_eq(r.id, 0);
+    (void)id;
+
+    /* A store that cannot be opened is an error, but the JSON is still written. */
+    char bad[512];
+    snprintf(bad, sizeof(bad), "%s/notadb", tmpdir);
+    write_file(bad, "plain text, definitely not SQLite; plain text, definitely not SQLite; "
+                    "plain text, definitely not SQLite\n");
+    remove(jsonpath);
+    opts = (struct cli_save_opts){.db_path = bad, .json_path = jsonpath};
+    ck_assert_int_eq(cli_finish(&opts, &r, err, sizeof(err)), -1);
+    ck_assert_msg(strstr(err, "not a tierbench result store") != NULL, "%s", err);
+    ck_assert_int_eq(access(jsonpath, F_OK), 0);
+    run_result_free(&r);
+}
+END_TEST
+
+START_TEST(test_cmdline_join_quotes_for_the_shell)
+{
+    char *argv[] = {"wrk", "-c10", "--label", "a b", "it's", ""};
+    char *s = cli_cmdline_join(6, argv);
+    ck_assert_str_eq(s, "tierbench wrk -c10 --label 'a b' 'it'\\''s' ''");
+    free(s);
+}
+END_TEST
+
+START_TEST(test_file_read_whole_file_and_clear_error)
+{
+    char path[512], err[512] = "";
+    snprintf(path, sizeof(path), "%s/body", tmpdir);
+    char big[20000];
+    memset(big, 'x', sizeof(big) - 1);
+    big[sizeof(big) - 1] = '\0';
+    write_file(path, big);
+    size_t len = 0;
+    char *s = cli_file_read(path, &len, err, sizeof(err));
+    ck_assert_ptr_nonnull(s);
+    ck_assert_uint_eq(len, sizeof(big) - 1);
+    ck_assert_str_eq(s, big);
+    free(s);
+    snprintf(path, sizeof(path), "%s/missing", tmpdir);
+    ck_assert_ptr_null(cli_file_read(path, &len, err, sizeof(err)));
+    ck_assert_msg(strstr(err, "missing: No such file") != NULL, "%s", err);
+}
+END_TEST
+
+int main(void)
+{
+    Suite *s = suite_create("cli");
+    TCase *tc = tcase_create("core");
+    tcase_add_checked_fixture(tc, setup, teardown);
+    tcase_add_test(tc, test_common_opts_take_store_flags_and_accept_no_batch_pause);
+    tcase_add_test(tc, test_finish_saves_and_writes_json_with_the_id);
+    tcase_add_test(tc, test_cmdline_join_quotes_for_the_shell);
+    tcase_add_test(tc, test_file_read_whole_file_and_clear_error);
+    suite_add_tcase(s, tc);
+    return ck_run(s);
+}
