@@ -10,10 +10,11 @@
 #include <unistd.h>
 
 #include "common/jsonw.h"
-#include "loadgen/lg_fmt.h"
 #include "cli/cli.h"
+#include "common/file.h"
 #include "common/units.h"
-#include "loadgen/lg_int.h"
+#include "loadgen/loadgen.h"
+#include "reports/reports.h"
 
 #define AB_MAX_HEADERS                64
 #define AB_DEFAULT_TIMELIMIT_REQUESTS 50000
@@ -370,6 +371,9 @@ static char *config_json(const struct ab_opts *o, const char *method, unsigned t
     jsonw_double(&w, "timeout_s", (double)o->timeout_us / 1e6, 3);
     jsonw_bool(&w, "keepalive", o->keepalive);
     jsonw_bool(&w, "http10", o->http10);
+    jsonw_bool(&w, "nolength", o->nolength);
+    jsonw_bool(&w, "no_confidence", o->no_confidence);
+    jsonw_bool(&w, "no_percentile", o->no_percentile);
     jsonw_str(&w, "postfile", o->postfile ? o->postfile : o->putfile);
     jsonw_str(&w, "content_type", o->content_type);
     jsonw_arr_begin(&w, "headers");
@@ -393,9 +397,7 @@ int cli_ab(int argc, char **argv)
     size_t body_len = 0;
     FILE *csv = NULL;
     struct gnuplot gp = {.f = NULL};
-    struct lg_detail detail;
     struct run_result r;
-    memset(&detail, 0, sizeof(detail));
     memset(&r, 0, sizeof(r));
     char err[512];
     char ctype[300];
@@ -419,7 +421,7 @@ int cli_ab(int argc, char **argv)
         method = o.method;
     if (o.postfile || o.putfile) {
         const char *path = o.postfile ? o.postfile : o.putfile;
-        body = cli_file_read(path, &body_len, err, sizeof(err));
+        body = file_read(path, 0, &body_len, err, sizeof(err));
         if (!body) {
             fprintf(stderr, "tierbench ab: could not open %s\n", path);
             goto done;
@@ -505,9 +507,7 @@ int cli_ab(int argc, char **argv)
         .timeout_us = o.timeout_us,
         .keep_alive = o.keepalive,
         .http10 = o.http10,
-        .progress = ab_progress,
-        .progress_arg = &prog,
-        .detail = &detail,
+        .connect_in_latency = true,
         .ab_times = true,
         .on_sample = gp.f ? gnuplot_sample : NULL,
         .on_sample_arg = &gp,
@@ -519,22 +519,28 @@ int cli_ab(int argc, char **argv)
     printf("Benchmarking %s (be patient)%s", url.host, prog.heartbeat ? "\n" : "...");
     fflush(stdout);
     cli_signals_install();
-    if (lg_run(&cfg, &r, err, sizeof(err)) < 0) {
+    cli_raise_fd_limit(cfg.connections);
+    struct lg_run *run;
+    if (lg_start(&cfg, &run, err, sizeof(err)) < 0) {
         printf("\n");
         fflush(stdout);
         fprintf(stderr, "tierbench ab: %s\n", err);
         goto done;
     }
-    ab_progress(&prog, lg_ab_done(&r), 0);
+    if (cli_watch(run, ab_progress, &prog, &r) != 0) {
+        fprintf(stderr, "tierbench ab: out of memory\n");
+        goto done;
+    }
+    ab_progress(&prog, run_ab_complete(&r), 0);
     if (prog.heartbeat)
-        fprintf(stderr, "Finished %llu requests\n", (unsigned long long)lg_ab_done(&r));
+        fprintf(stderr, "Finished %llu requests\n", (unsigned long long)run_ab_complete(&r));
     else
         printf("..done\n");
     if (o.verbosity >= 2 && run_errors_total(&r) > r.errors[RUN_ERR_STATUS]) {
         printf("Errors by class and errno:\n");
-        lg_fmt_errno_table(stdout, &detail);
+        rpt_errno_table(stdout, &r);
     }
-    struct lg_ab_fmt fo = {
+    struct rpt_ab_opts fo = {
         .host = url.host,
         .port = url.port,
         .path = url.path,
@@ -546,10 +552,10 @@ int cli_ab(int argc, char **argv)
         .percentile = !o.no_percentile,
         .send_body = body != NULL,
     };
-    lg_fmt_ab_report(stdout, &r, &detail, &fo);
+    rpt_ab_report(stdout, &r, &fo);
     fflush(stdout);
     if (csv)
-        lg_fmt_ab_csv(csv, &r);
+        rpt_ab_csv(csv, &r);
     snprintf(r.tool, sizeof(r.tool), "ab");
     r.cmdline = cli_cmdline_join(argc, argv);
     r.config_json = config_json(&o, method, threads);
@@ -566,6 +572,5 @@ done:
         free(o.owned[i]);
     free(body);
     run_result_free(&r);
-    lg_detail_free(&detail);
     return status;
 }

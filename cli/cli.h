@@ -2,7 +2,7 @@
  * combines the engines, the result store and the formatters, prints, exits and installs signal
  * handlers; every other part returns data. One file per subcommand (serve.c, ab.c, wrk.c,
  * run.c); common.c holds the shared pieces: the options every load command takes, saving a
- * run, the command-line joiner, the file reader, the progress bar and signals. */
+ * run, the command-line joiner, the progress bar, signals and watching a run. */
 #ifndef TB_CLI_H
 #define TB_CLI_H
 
@@ -49,13 +49,22 @@ int cli_common_finish(const struct cli_common_opts *o, struct run_result *r);
  * subcommand). A new string owned by the caller; NULL when out of memory. */
 char *cli_cmdline_join(int argc, char **argv);
 
-/* Reads a whole file into a new NUL-terminated buffer (*len without the NUL). NULL with
- * "PATH: reason" in err when it cannot be read. */
-char *cli_file_read(const char *path, size_t *len, char *err, size_t errlen);
-
 /* SIGINT and SIGTERM stop the running load test (its report still prints); SIGPIPE is
- * ignored. */
+ * ignored. cli_interrupted tells whether one came. */
 void cli_signals_install(void);
+bool cli_interrupted(void);
+
+/* Thousands of connections need thousands of descriptors: raises the soft limit toward the hard
+ * one rather than fail with EMFILE (counted as connect errors) on a default 1024. */
+void cli_raise_fd_limit(unsigned connections);
+
+/* Called about every 100 ms while a run goes, on the command's thread. */
+typedef void cli_progress_fn(void *arg, uint64_t requests_done, uint64_t elapsed_us);
+
+/* Watches a started run until it ends: progress every 100 ms, lg_stop on SIGINT/SIGTERM (after
+ * cli_signals_install), then lg_wait into *out. Returns lg_wait's status. */
+struct lg_run;
+int cli_watch(struct lg_run *run, cli_progress_fn *progress, void *arg, struct run_result *out);
 
 /* A progress bar on stderr, drawn only when stderr is a terminal. */
 struct cli_bar {
@@ -65,7 +74,7 @@ struct cli_bar {
     bool drawn;
 };
 void cli_bar_init(struct cli_bar *b, uint64_t total_us, uint64_t total_requests);
-/* An lg_progress_fn: arg is a struct cli_bar. */
+/* A cli_progress_fn: arg is a struct cli_bar. */
 void cli_bar_progress(void *arg, uint64_t requests_done, uint64_t elapsed_us);
 void cli_bar_clear(struct cli_bar *b);
 

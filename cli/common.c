@@ -6,6 +6,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "cli/cli.h"
@@ -176,44 +178,13 @@ char *cli_cmdline_join(int argc, char **argv)
     return s;
 }
 
-char *cli_file_read(const char *path, size_t *len, char *err, size_t errlen)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f) {
-        snprintf(err, errlen, "%s: %s", path, strerror(errno));
-        return NULL;
-    }
-    size_t cap = 4096, n = 0;
-    char *buf = malloc(cap);
-    while (buf) {
-        n += fread(buf + n, 1, cap - n - 1, f);
-        if (n < cap - 1)
-            break;
-        char *nb = realloc(buf, cap * 2);
-        if (!nb) {
-            free(buf);
-            buf = NULL;
-            break;
-        }
-        buf = nb;
-        cap *= 2;
-    }
-    bool failed = ferror(f) != 0;
-    fclose(f);
-    if (!buf || failed) {
-        snprintf(err, errlen, "%s: %s", path, buf ? "read error" : "out of memory");
-        free(buf);
-        return NULL;
-    }
-    buf[n] = '\0';
-    *len = n;
-    return buf;
-}
+
+static volatile sig_atomic_t stop_requested;
 
 static void on_signal(int sig)
 {
     (void)sig;
-    lg_stop();
+    stop_requested = 1;
 }
 
 void cli_signals_install(void)
@@ -225,6 +196,40 @@ void cli_signals_install(void)
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
     signal(SIGPIPE, SIG_IGN);
+}
+
+bool cli_interrupted(void)
+{
+    return stop_requested != 0;
+}
+
+void cli_raise_fd_limit(unsigned connections)
+{
+    struct rlimit rl;
+    rlim_t want = (rlim_t)connections + 256;
+    if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < want) {
+        rl.rlim_cur = rl.rlim_max == RLIM_INFINITY || rl.rlim_max > want ? want : rl.rlim_max;
+        setrlimit(RLIMIT_NOFILE, &rl);
+    }
+}
+
+int cli_watch(struct lg_run *run, cli_progress_fn *progress, void *arg, struct run_result *out)
+{
+    uint64_t next_us = 0;
+    while (!lg_done(run)) {
+        /* A signal cuts the sleep short, so Ctrl-C stops the run at once. */
+        struct timespec ts = {.tv_sec = 0, .tv_nsec = 20 * 1000 * 1000};
+        nanosleep(&ts, NULL);
+        if (stop_requested)
+            lg_stop(run);
+        uint64_t done, elapsed_us;
+        lg_progress(run, &done, &elapsed_us);
+        if (progress && elapsed_us >= next_us) {
+            progress(arg, done, elapsed_us);
+            next_us = elapsed_us + 100000;
+        }
+    }
+    return lg_wait(run, out);
 }
 
 void cli_bar_init(struct cli_bar *b, uint64_t total_us, uint64_t total_requests)

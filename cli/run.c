@@ -1,30 +1,20 @@
-/* cli/run.c: `tierbench run SCENARIO.json`: load a scenario (scenario.c), run each stage
- * with lg_run, merge the stages into one run, print a per-stage summary and the threshold table,
- * save the run (lg_finish). Exit status: 0, 99 when a threshold failed (k6's convention), 2 for
+/* cli/run.c: `tierbench run SCENARIO.json`: load a scenario (loadgen/scenario.c), run each
+ * stage, merge the stages into one run (run_merge, sequential), print a per-stage summary and
+ * the threshold table, save the run (cli_finish). Exit status: 0, 99 when a threshold failed (k6's convention), 2 for
  * a bad command line or scenario, 1 when the run itself or saving it failed. */
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "common/metric.h"
 #include "cli/cli.h"
+#include "common/metric.h"
 #include "common/units.h"
-#include "loadgen/lg_int.h"
 #include "loadgen/loadgen.h"
 #include "loadgen/scenario.h"
 #include "reports/reports.h"
 
 #define EXIT_THRESHOLD_FAILED 99
-
-static volatile sig_atomic_t stop_requested;
-
-static void on_signal(int sig)
-{
-    (void)sig;
-    stop_requested = 1;
-    lg_stop();
-}
 
 static void usage(FILE *out)
 {
@@ -35,24 +25,18 @@ static void usage(FILE *out)
             "weighted mix of requests, and thresholds checked at the end (exit 99 on failure).\n"
             "\n"
             "options:\n"
-            "  --db FILE       result store (default $TIERBENCH_DB, else\n"
-            "                  $XDG_DATA_HOME/tierbench/results.db)\n"
-            "  --no-save       do not store the run\n"
-            "  --target URL    run against URL instead of the scenario's target\n"
-            "  --json FILE     also write the result as JSON (- for stdout; the summary then\n"
-            "                  goes to stderr)\n"
-            "  --label TEXT    tag the run (e.g. cache-on)\n"
-            "  --tier TEXT     tag the run with a tier name (e.g. compact)\n"
-            "  --dry-run       validate the scenario and print the plan; send nothing\n"
-            "  -h, --help      this help\n"
+            "  --target URL       run against URL instead of the scenario's target\n"
+            "  --dry-run          validate the scenario and print the plan; send nothing\n"
+            "%s"
+            "                     (with --json -, the summary goes to stderr)\n"
+            "  -h, --help         this help\n"
             "\n"
-            "Scenario format and examples: README.md, examples/*.json\n");
+            "Scenario format and examples: README.md, examples/*.json\n",
+            cli_common_usage);
 }
 
 struct run_opts {
-    struct cli_save_opts save;
-    const char *label;
-    const char *tier;
+    struct cli_common_opts common;
     const char *scenario;
     const char *target; /* --target: overrides the scenario's */
     bool dry_run;
@@ -61,51 +45,41 @@ struct run_opts {
 /* Returns 0, 1 after --help, or -1 on a usage error (already printed). */
 static int parse_args(int argc, char **argv, struct run_opts *o)
 {
-    static const char *const with_value[] = {"--db", "--json", "--label", "--tier", "--target"};
     memset(o, 0, sizeof(*o));
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
+        int took = cli_common_opt_take(&o->common, argc, argv, &i);
+        if (took < 0) {
+            fprintf(stderr, "tierbench run: %s needs a value\n", a);
+            return -1;
+        }
+        if (took > 0)
+            continue;
         if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
             usage(stdout);
             return 1;
         }
-        if (!strcmp(a, "--no-save")) {
-            o->save.no_save = true;
-            continue;
-        }
         if (!strcmp(a, "--dry-run")) {
             o->dry_run = true;
-            continue;
-        }
-        const char **slots[] = {&o->save.db_path, &o->save.json_path, &o->label, &o->tier,
-                                &o->target};
-        bool taken = false;
-        for (size_t k = 0; k < sizeof(with_value) / sizeof(with_value[0]) && !taken; k++) {
-            size_t n = strlen(with_value[k]);
-            if (!strcmp(a, with_value[k])) {
-                if (i + 1 >= argc) {
-                    fprintf(stderr, "tierbench run: %s needs a value\n", a);
-                    return -1;
-                }
-                *slots[k] = argv[++i];
-                taken = true;
-            } else if (!strncmp(a, with_value[k], n) && a[n] == '=') {
-                *slots[k] = a + n + 1;
-                taken = true;
+        } else if (!strcmp(a, "--target") || !strncmp(a, "--target=", 9)) {
+            if (a[8] == '=') {
+                o->target = a + 9;
+            } else if (i + 1 < argc) {
+                o->target = argv[++i];
+            } else {
+                fprintf(stderr, "tierbench run: %s needs a value\n", a);
+                return -1;
             }
-        }
-        if (taken)
-            continue;
-        if (a[0] == '-' && a[1]) {
+        } else if (a[0] == '-' && a[1]) {
             fprintf(stderr, "tierbench run: unknown option %s (try tierbench run --help)\n", a);
             return -1;
-        }
-        if (o->scenario) {
+        } else if (o->scenario) {
             fprintf(stderr, "tierbench run: one scenario file at a time (got %s and %s)\n",
                     o->scenario, a);
             return -1;
+        } else {
+            o->scenario = a;
         }
-        o->scenario = a;
     }
     if (!o->scenario) {
         fprintf(stderr, "tierbench run: missing SCENARIO.json (try tierbench run --help)\n");
@@ -114,15 +88,6 @@ static int parse_args(int argc, char **argv, struct run_opts *o)
     return 0;
 }
 
-static void fmt_duration(char *buf, size_t len, uint64_t us)
-{
-    if (us % 1000000 == 0)
-        snprintf(buf, len, "%llus", (unsigned long long)(us / 1000000));
-    else if (us % 1000 == 0)
-        snprintf(buf, len, "%llums", (unsigned long long)(us / 1000));
-    else
-        snprintf(buf, len, "%lluus", (unsigned long long)us);
-}
 
 static void print_plan(FILE *out, const struct run_opts *o, const struct lg_scenario *sc)
 {
@@ -137,7 +102,7 @@ static void print_plan(FILE *out, const struct run_opts *o, const struct lg_scen
     else
         fprintf(out, "  threads     2 (default; at most one per connection)\n");
     if (sc->timeout_us) {
-        fmt_duration(d, sizeof(d), sc->timeout_us);
+        units_duration_format(d, sizeof(d), sc->timeout_us);
         fprintf(out, "  timeout     %s\n", d);
     } else {
         fprintf(out, "  timeout     2s (default)\n");
@@ -162,11 +127,11 @@ static void print_plan(FILE *out, const struct run_opts *o, const struct lg_scen
             fprintf(out, "\n");
         }
     }
-    fmt_duration(d, sizeof(d), total_us);
+    units_duration_format(d, sizeof(d), total_us);
     fprintf(out, "  stages      %zu, %s in all\n", sc->nstages, d);
     for (size_t i = 0; i < sc->nstages; i++) {
         const struct lg_stage *st = &sc->stages[i];
-        fmt_duration(d, sizeof(d), st->duration_us);
+        units_duration_format(d, sizeof(d), st->duration_us);
         fprintf(out, "    %zu  %-8s %6u connections  ", i + 1, d, st->connections);
         if (st->rate_rps > 0)
             fprintf(out, "constant rate %.0f req/s\n", st->rate_rps);
@@ -276,14 +241,8 @@ int cli_run(int argc, char **argv)
         return 0;
     }
     /* With --json -, stdout carries the JSON document only. */
-    FILE *out = o.save.json_path && !strcmp(o.save.json_path, "-") ? stderr : stdout;
-
-    struct sigaction sa;
-    memset(&sa, 0, sizeof(sa));
-    sa.sa_handler = on_signal;
-    sigemptyset(&sa.sa_mask);
-    sigaction(SIGINT, &sa, NULL);
-    sigaction(SIGTERM, &sa, NULL);
+    FILE *out = o.common.save.json_path && !strcmp(o.common.save.json_path, "-") ? stderr : stdout;
+    cli_signals_install();
 
     struct run_result *stages = calloc(sc.nstages, sizeof(*stages));
     struct run_result total;
@@ -295,26 +254,31 @@ int cli_run(int argc, char **argv)
         status = 1;
         goto done;
     }
-    for (size_t i = 0; i < sc.nstages && !stop_requested; i++) {
+    for (size_t i = 0; i < sc.nstages && !cli_interrupted(); i++) {
         struct lg_config cfg;
         char d[32];
         lg_scenario_stage_config(&sc, i, &cfg);
-        fmt_duration(d, sizeof(d), sc.stages[i].duration_us);
+        units_duration_format(d, sizeof(d), sc.stages[i].duration_us);
         if (sc.stages[i].rate_rps > 0)
             fprintf(stderr, "stage %zu/%zu: %s, %u connections, %.0f req/s\n", i + 1, sc.nstages, d,
                     cfg.connections, sc.stages[i].rate_rps);
         else
             fprintf(stderr, "stage %zu/%zu: %s, %u connections\n", i + 1, sc.nstages, d,
                     cfg.connections);
-        /* A progress bar on stderr when it is a terminal (lg_int.h). */
+        cli_raise_fd_limit(cfg.connections);
+        struct lg_run *run;
+        if (lg_start(&cfg, &run, err, sizeof(err)) != 0) {
+            fprintf(stderr, "tierbench run: stage %zu: %s\n", i + 1, err);
+            status = 1;
+            goto done;
+        }
+        /* A progress bar on stderr when it is a terminal. */
         struct cli_bar bar;
         cli_bar_init(&bar, cfg.duration_us, 0);
-        cfg.progress = cli_bar_progress;
-        cfg.progress_arg = &bar;
-        int run_rc = lg_run(&cfg, &stages[i], err, sizeof(err));
+        int run_rc = cli_watch(run, cli_bar_progress, &bar, &stages[i]);
         cli_bar_clear(&bar);
         if (run_rc != 0) {
-            fprintf(stderr, "tierbench run: stage %zu: %s\n", i + 1, err);
+            fprintf(stderr, "tierbench run: stage %zu: out of memory\n", i + 1);
             status = 1;
             goto done;
         }
@@ -325,7 +289,7 @@ int cli_run(int argc, char **argv)
             goto done;
         }
     }
-    if (stop_requested)
+    if (cli_interrupted())
         fprintf(stderr, "tierbench run: interrupted after %zu of %zu stages\n", nran, sc.nstages);
     if (nran == 0) {
         status = 1;
@@ -341,10 +305,10 @@ int cli_run(int argc, char **argv)
         snprintf(total.engine, sizeof(total.engine), "%s",
                  strncmp(sc.target, "https://", 8) ? "epoll" : "curl");
     snprintf(total.target, sizeof(total.target), "%s", sc.target);
-    if (o.label)
-        snprintf(total.label, sizeof(total.label), "%s", o.label);
-    if (o.tier)
-        snprintf(total.tier, sizeof(total.tier), "%s", o.tier);
+    if (o.common.label)
+        snprintf(total.label, sizeof(total.label), "%s", o.common.label);
+    if (o.common.tier)
+        snprintf(total.tier, sizeof(total.tier), "%s", o.common.tier);
     free(total.cmdline);
     free(total.config_json);
     total.cmdline = cli_cmdline_join(argc, argv);
@@ -353,7 +317,7 @@ int cli_run(int argc, char **argv)
     print_summary(out, &sc, stages, nran, &total);
     size_t failed = print_thresholds(out, &sc, &total);
     fflush(out);
-    if (cli_finish(&o.save, &total, err, sizeof(err)) != 0) {
+    if (cli_finish(&o.common.save, &total, err, sizeof(err)) != 0) {
         fprintf(stderr, "tierbench run: %s\n", err);
         status = 1;
     }

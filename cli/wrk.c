@@ -1,14 +1,14 @@
 /* cli/wrk.c: `tierbench wrk`: wrk 4.1's flags and report, wrk2's -R/-U constant-rate
- * mode, plus the store options every load command takes. argv -> struct lg_config -> lg_run ->
- * fmt_wrk.c -> lg_finish. */
+ * mode, plus the store options every load command takes. argv -> struct lg_config -> lg_start
+ * -> cli_watch -> rpt_wrk_report (reports/wrk.c) -> cli_common_finish. */
 #include <stdlib.h>
 #include <string.h>
 
 #include "common/jsonw.h"
-#include "loadgen/lg_fmt.h"
 #include "cli/cli.h"
 #include "common/units.h"
-#include "loadgen/lg_int.h"
+#include "loadgen/loadgen.h"
+#include "reports/reports.h"
 
 #define WRK_MAX_HEADERS 64
 
@@ -193,6 +193,7 @@ static char *config_json(const struct wrk_opts *o)
     jsonw_double(&w, "rate_rps", o->rate_rps, 1);
     jsonw_bool(&w, "latency", o->latency);
     jsonw_bool(&w, "u_latency", o->u_latency);
+    jsonw_bool(&w, "verbose", o->verbose);
     jsonw_arr_begin(&w, "headers");
     for (size_t i = 0; i < o->nheaders; i++)
         jsonw_str(&w, NULL, o->headers[i]);
@@ -216,17 +217,8 @@ int cli_wrk(int argc, char **argv)
         usage(stderr);
         return 1;
     }
-    struct lg_url url;
     char err[512];
-    /* Like wrk, an unresolvable host fails before the "Running" header. */
-    if (lg_url_parse(o.url, &url, err, sizeof(err)) < 0 ||
-        lg_url_resolve_check(&url, err, sizeof(err)) < 0) {
-        fprintf(stderr, "tierbench wrk: %s\n", err);
-        return 1;
-    }
     struct lg_request rq = {.method = "GET", .headers = o.headers, .nheaders = o.nheaders};
-    struct lg_detail detail;
-    memset(&detail, 0, sizeof(detail));
     struct cli_bar bar;
     cli_bar_init(&bar, o.duration_us, 0);
     struct lg_config cfg = {
@@ -239,28 +231,31 @@ int cli_wrk(int argc, char **argv)
         .rate_rps = o.rate_rps,
         .timeout_us = o.timeout_us,
         .keep_alive = true,
-        .progress = cli_bar_progress,
-        .progress_arg = &bar,
-        .detail = &detail,
     };
-    lg_fmt_wrk_header(stdout, o.url, o.duration_us, cfg.threads, cfg.connections);
-    fflush(stdout);
     cli_signals_install();
-    struct run_result r;
-    if (lg_run(&cfg, &r, err, sizeof(err)) < 0) {
-        cli_bar_clear(&bar);
+    cli_raise_fd_limit(cfg.connections);
+    /* Like wrk, a bad or unresolvable target fails before the "Running" header. */
+    struct lg_run *run;
+    if (lg_start(&cfg, &run, err, sizeof(err)) < 0) {
         fprintf(stderr, "tierbench wrk: %s\n", err);
-        lg_detail_free(&detail);
         return 1;
     }
+    rpt_wrk_header(stdout, o.url, o.duration_us, cfg.threads, cfg.connections);
+    fflush(stdout);
+    struct run_result r;
+    rc = cli_watch(run, cli_bar_progress, &bar, &r);
     cli_bar_clear(&bar);
-    struct lg_wrk_fmt fo = {.latency = o.latency, .u_latency = o.u_latency, .verbose = o.verbose};
+    if (rc != 0) {
+        fprintf(stderr, "tierbench wrk: out of memory\n");
+        return 1;
+    }
+    struct rpt_wrk_opts fo = {.latency = o.latency, .u_latency = o.u_latency, .verbose = o.verbose};
     /* https runs on the slower libcurl engine; say so, since its figures are not the
      * epoll engine's. */
     if (strcmp(r.engine, "epoll") != 0)
         printf("  Engine: %s (https), %u thread%s\n", r.engine, r.threads,
                r.threads == 1 ? "" : "s");
-    lg_fmt_wrk_report(stdout, &r, &detail, &fo);
+    rpt_wrk_report(stdout, &r, &fo);
     if (o.verbose && !strcmp(r.engine, "epoll"))
         printf("  Engine: %s, %u threads\n", r.engine, r.threads);
     fflush(stdout);
@@ -269,6 +264,5 @@ int cli_wrk(int argc, char **argv)
     r.config_json = config_json(&o);
     cli_common_finish(&o.common, &r);
     run_result_free(&r);
-    lg_detail_free(&detail);
     return 0;
 }

@@ -1,32 +1,53 @@
-/* loadgen/curl_engine.c: the engine for https:// targets: one libcurl multi handle driving one
- * easy handle per connection on the calling thread. It is slower than the epoll engine (TLS and
- * libcurl's bookkeeping), which is why results say engine "curl". Like wrk and ab it does not
- * verify the server's certificate: load tests run against staging hosts with any certificate.
- * Closed loop only; constant rate (-R) is refused for https. */
+/* loadgen/curl_engine.c: the engine for https:// targets (lg_curl_ops): one thread drives a
+ * libcurl multi handle with one easy handle per connection, recording through rec.h like the
+ * epoll engine, so per-second figures, snapshots and the request mix work the same. It is
+ * slower (TLS and libcurl's bookkeeping), which is why results say engine "curl". Like wrk and
+ * ab it does not verify the server's certificate: load tests run against staging hosts with any
+ * certificate. Closed loop only; constant rate (-R) is refused for https. */
 #include <curl/curl.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
 #include "common/clock.h"
-#include "common/hist.h"
 #include "loadgen/lg_int.h"
+
+/* One kind of request, as libcurl wants it: a full URL and a header list. */
+struct ckind {
+    char *url;
+    struct curl_slist *headers;
+    const struct lg_request *rq;
+};
 
 struct cconn {
     CURL *easy;
-    uint64_t body_bytes;
-    uint64_t header_bytes;
+    struct rec *rec;
+    uint64_t body_bytes, header_bytes;
+    uint64_t t_start_us;
     bool want_server;
     char server[128];
     bool busy;
 };
 
-struct cctx {
-    const struct lg_config *cfg;
-    struct run_result *out;
-    uint64_t status[600];
-    bool have_first;
+struct cengine {
+    CURLM *multi;
+    struct ckind *kinds;
+    uint64_t *weight_end;
+    size_t nkinds;
+    struct cconn *conns;
+    unsigned nconns;
+    uint32_t rng;
 };
+
+static pthread_once_t global_once = PTHREAD_ONCE_INIT;
+static CURLcode global_rc;
+
+/* curl_global_init is not thread-safe: done once per process, never undone. */
+static void global_init(void)
+{
+    global_rc = curl_global_init(CURL_GLOBAL_DEFAULT);
+}
 
 static size_t on_write(char *ptr, size_t size, size_t n, void *arg)
 {
@@ -72,23 +93,48 @@ static int err_class(CURLcode rc)
     }
 }
 
-static int easy_setup(struct cconn *c, const struct lg_config *cfg, struct curl_slist *hdrs,
-                      const struct lg_request *rq)
+static int kinds_build(struct cengine *x, const struct lg_run *run)
 {
-    c->easy = curl_easy_init();
-    if (!c->easy)
+    const struct lg_config *cfg = &run->cfg;
+    static const struct lg_request def = {.method = "GET"};
+    size_t n = cfg->requests && cfg->nrequests ? cfg->nrequests : 1;
+    x->kinds = calloc(n, sizeof(*x->kinds));
+    x->weight_end = calloc(n, sizeof(*x->weight_end));
+    if (!x->kinds || !x->weight_end)
+        return -1;
+    x->nkinds = n;
+    uint64_t total = 0;
+    for (size_t i = 0; i < n; i++) {
+        struct ckind *k = &x->kinds[i];
+        k->rq = cfg->requests && cfg->nrequests ? &cfg->requests[i] : &def;
+        /* The URL's scheme and authority, with the request's path when it has one. */
+        const char *path = k->rq->path ? k->rq->path : run->url.path;
+        size_t len = strlen(cfg->url) + strlen(path) + 1;
+        if (!(k->url = malloc(len)))
+            return -1;
+        const char *slash = strchr(strstr(cfg->url, "://") + 3, '/');
+        int base = slash ? (int)(slash - cfg->url) : (int)strlen(cfg->url);
+        snprintf(k->url, len, "%.*s%s", base, cfg->url, path);
+        if (!cfg->keep_alive && !cfg->http10 &&
+            !(k->headers = curl_slist_append(k->headers, "Connection: close")))
+            return -1;
+        for (size_t h = 0; h < k->rq->nheaders; h++) {
+            struct curl_slist *l = curl_slist_append(k->headers, k->rq->headers[h]);
+            if (!l)
+                return -1;
+            k->headers = l;
+        }
+        total += k->rq->weight ? k->rq->weight : 1;
+        x->weight_end[i] = total;
+    }
+    return 0;
+}
+
+static int easy_setup(struct cconn *c, const struct lg_config *cfg)
+{
+    if (!(c->easy = curl_easy_init()))
         return -1;
     CURL *e = c->easy;
-    char url[4096];
-    snprintf(url, sizeof(url), "%s", cfg->url);
-    if (rq && rq->path) {
-        /* Replace the URL's path with the request's. */
-        char *p = strstr(url, "://");
-        p = p ? strchr(p + 3, '/') : NULL;
-        size_t base = p ? (size_t)(p - url) : strlen(url);
-        snprintf(url + base, sizeof(url) - base, "%s", rq->path);
-    }
-    curl_easy_setopt(e, CURLOPT_URL, url);
     curl_easy_setopt(e, CURLOPT_PRIVATE, c);
     curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_write);
     curl_easy_setopt(e, CURLOPT_WRITEDATA, c);
@@ -104,204 +150,214 @@ static int easy_setup(struct cconn *c, const struct lg_config *cfg, struct curl_
                      cfg->http10 ? CURL_HTTP_VERSION_1_0 : CURL_HTTP_VERSION_1_1);
     if (!cfg->keep_alive)
         curl_easy_setopt(e, CURLOPT_FORBID_REUSE, 1L);
-    if (hdrs)
-        curl_easy_setopt(e, CURLOPT_HTTPHEADER, hdrs);
-    if (rq && rq->method) {
-        if (!strcasecmp(rq->method, "HEAD"))
-            curl_easy_setopt(e, CURLOPT_NOBODY, 1L);
-        else if (strcasecmp(rq->method, "GET"))
-            curl_easy_setopt(e, CURLOPT_CUSTOMREQUEST, rq->method);
-    }
-    if (rq && rq->body) {
-        curl_easy_setopt(e, CURLOPT_POSTFIELDS, rq->body);
-        curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)rq->body_bytes);
-    }
+    c->want_server = true;
     return 0;
 }
 
-static void finish_one(struct cctx *x, struct cconn *c, CURLcode rc, uint64_t now_us,
-                       uint64_t t0_us)
+/* Points c's easy handle at kind k for its next request. */
+static void easy_kind(struct cconn *c, const struct ckind *k)
 {
-    struct run_result *out = x->out;
-    out->bytes_read += c->header_bytes + c->body_bytes;
-    if (rc != CURLE_OK) {
-        out->errors[err_class(rc)]++;
-        if (x->cfg->detail)
-            x->cfg->detail->errno_counts[err_class(rc)][0]++;
-        return;
+    CURL *e = c->easy;
+    const struct lg_request *rq = k->rq;
+    curl_easy_setopt(e, CURLOPT_URL, k->url);
+    curl_easy_setopt(e, CURLOPT_HTTPHEADER, k->headers);
+    curl_easy_setopt(e, CURLOPT_NOBODY, 0L);
+    curl_easy_setopt(e, CURLOPT_HTTPGET, 1L);
+    if (rq->body) {
+        curl_easy_setopt(e, CURLOPT_POSTFIELDS, rq->body);
+        curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)rq->body_bytes);
     }
-    long code = 0;
-    curl_off_t total = 0, conn = 0, ttfb = 0;
-    curl_easy_getinfo(c->easy, CURLINFO_RESPONSE_CODE, &code);
-    curl_easy_getinfo(c->easy, CURLINFO_TOTAL_TIME_T, &total);
-    curl_easy_getinfo(c->easy, CURLINFO_APPCONNECT_TIME_T, &conn);
-    curl_easy_getinfo(c->easy, CURLINFO_STARTTRANSFER_TIME_T, &ttfb);
-    out->requests++;
-    hist_record(out->latency, (uint64_t)total);
-    hist_record(out->ttfb_us, (uint64_t)ttfb);
-    if (conn > 0)
-        hist_record(out->connect_us, (uint64_t)conn);
-    if (x->cfg->detail) {
-        hist_record(x->cfg->detail->connect_req_us, (uint64_t)conn);
-        hist_record(x->cfg->detail->processing_us, (uint64_t)(total - conn));
-        x->cfg->detail->keepalive_responses += x->cfg->keep_alive;
-    }
-    x->status[code > 0 && code < 600 ? code : 0]++;
-    if (code >= 400)
-        out->errors[RUN_ERR_STATUS]++;
-    out->html_bytes += c->body_bytes;
-    if (!x->have_first) {
-        x->have_first = true;
-        out->doc_bytes = c->body_bytes;
-        snprintf(out->server_software, sizeof(out->server_software), "%s", c->server);
-    } else if (c->body_bytes != out->doc_bytes) {
-        out->length_errors++;
-    }
-    size_t sec = (size_t)((now_us - t0_us) / 1000000u);
-    if (sec < out->ntimeline)
-        out->timeline[sec].requests++;
-    c->want_server = false;
+    if (rq->method && !strcasecmp(rq->method, "HEAD"))
+        curl_easy_setopt(e, CURLOPT_NOBODY, 1L);
+    curl_easy_setopt(e, CURLOPT_CUSTOMREQUEST,
+                     rq->method && strcasecmp(rq->method, "GET") && strcasecmp(rq->method, "HEAD")
+                         ? rq->method
+                         : NULL);
 }
 
-int lg_run_curl(const struct lg_config *cfg, const struct lg_url *url, struct run_result *out,
-                char *err, size_t errlen)
+static void release(struct lg_run *run)
 {
-    (void)url;
+    struct cengine *x = run->engine;
+    if (!x)
+        return;
+    for (unsigned i = 0; x->conns && i < x->nconns; i++) {
+        if (!x->conns[i].easy)
+            continue;
+        if (x->conns[i].busy && x->multi)
+            curl_multi_remove_handle(x->multi, x->conns[i].easy);
+        curl_easy_cleanup(x->conns[i].easy);
+    }
+    free(x->conns);
+    if (x->multi)
+        curl_multi_cleanup(x->multi);
+    for (size_t i = 0; x->kinds && i < x->nkinds; i++) {
+        free(x->kinds[i].url);
+        curl_slist_free_all(x->kinds[i].headers);
+    }
+    free(x->kinds);
+    free(x->weight_end);
+    free(x);
+    run->engine = NULL;
+}
+
+static int prepare(struct lg_run *run, char *err, size_t errlen)
+{
+    const struct lg_config *cfg = &run->cfg;
     if (cfg->rate_rps > 0) {
         snprintf(err, errlen, "constant rate (-R) is not supported for https:// targets");
         return -1;
     }
-    struct cctx x = {.cfg = cfg, .out = out};
-    struct cconn *conns = NULL;
-    struct curl_slist *hdrs = NULL;
-    CURLM *multi = NULL;
-    int rc = -1;
-    const struct lg_request *rq = cfg->requests && cfg->nrequests ? &cfg->requests[0] : NULL;
-    unsigned n = cfg->connections;
-    if (cfg->max_requests && cfg->max_requests < n)
-        n = (unsigned)cfg->max_requests;
-    if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
+    pthread_once(&global_once, global_init);
+    if (global_rc != CURLE_OK) {
         snprintf(err, errlen, "libcurl init failed");
         return -1;
     }
-    uint64_t dur = cfg->duration_us;
-    size_t nsec = dur ? (size_t)(dur / 1000000u) + 2 : 3600;
-    out->timeline = calloc(nsec, sizeof(*out->timeline));
-    out->ntimeline = out->timeline ? nsec : 0;
-    out->latency = hist_new(HIST_SIG_BITS_DEFAULT, HIST_MAX_US_DEFAULT);
-    out->connect_us = hist_new(HIST_SIG_BITS_DEFAULT, HIST_MAX_US_DEFAULT);
-    out->ttfb_us = hist_new(HIST_SIG_BITS_DEFAULT, HIST_MAX_US_DEFAULT);
-    if (cfg->detail) {
-        cfg->detail->connect_req_us = hist_new(HIST_SIG_BITS_DEFAULT, HIST_MAX_US_DEFAULT);
-        cfg->detail->processing_us = hist_new(HIST_SIG_BITS_DEFAULT, HIST_MAX_US_DEFAULT);
-        cfg->detail->thread_rps = hist_new(HIST_SIG_BITS_DEFAULT, HIST_MAX_US_DEFAULT);
-        if (!cfg->detail->connect_req_us || !cfg->detail->processing_us || !cfg->detail->thread_rps)
-            goto nomem;
-    }
-    conns = calloc(n, sizeof(*conns));
-    multi = curl_multi_init();
-    if (!out->latency || !out->connect_us || !out->ttfb_us || !conns || !multi)
+    struct cengine *x = calloc(1, sizeof(*x));
+    if (!x)
         goto nomem;
-    if (!cfg->keep_alive && !cfg->http10)
-        hdrs = curl_slist_append(hdrs, "Connection: close");
-    for (size_t i = 0; rq && i < rq->nheaders; i++)
-        hdrs = curl_slist_append(hdrs, rq->headers[i]);
-    for (unsigned i = 0; i < n; i++) {
-        conns[i].want_server = true;
-        if (easy_setup(&conns[i], cfg, hdrs, rq) < 0)
+    run->engine = x;
+    unsigned n = cfg->connections;
+    if (cfg->max_requests && cfg->max_requests < n)
+        n = (unsigned)cfg->max_requests;
+    x->rng = 2463534242u;
+    x->multi = curl_multi_init();
+    x->conns = calloc(n, sizeof(*x->conns));
+    if (!x->multi || !x->conns || kinds_build(x, run) != 0)
+        goto nomem;
+    x->nconns = n;
+    for (unsigned i = 0; i < n; i++)
+        if (easy_setup(&x->conns[i], cfg) != 0)
             goto nomem;
+    run->nthreads = 1;
+    run->connections_used = n;
+    return 0;
+nomem:
+    snprintf(err, errlen, "out of memory");
+    return -1;
+}
+
+/* Starts c's next request. */
+static void issue(struct cengine *x, struct cconn *c, uint64_t now_us)
+{
+    size_t k = x->nkinds > 1 ? lg_kind_pick(&x->rng, x->weight_end, x->nkinds) : 0;
+    easy_kind(c, &x->kinds[k]);
+    c->body_bytes = c->header_bytes = 0;
+    c->t_start_us = now_us;
+    c->rec->requests_sent++;
+    curl_multi_add_handle(x->multi, c->easy);
+    c->busy = true;
+}
+
+static void finish_one(const struct lg_run *run, struct cconn *c, CURLcode rc, uint64_t now_us)
+{
+    struct rec *r = c->rec;
+    rec_bytes_read(r, now_us, c->header_bytes + c->body_bytes);
+    long code = 0, oserr = 0, connects = 0;
+    curl_off_t total = 0, pre = 0, appconn = 0, start = 0;
+    long uploaded = 0;
+    curl_easy_getinfo(c->easy, CURLINFO_RESPONSE_CODE, &code);
+    curl_easy_getinfo(c->easy, CURLINFO_OS_ERRNO, &oserr);
+    curl_easy_getinfo(c->easy, CURLINFO_NUM_CONNECTS, &connects);
+    curl_easy_getinfo(c->easy, CURLINFO_TOTAL_TIME_T, &total);
+    curl_easy_getinfo(c->easy, CURLINFO_PRETRANSFER_TIME_T, &pre);
+    curl_easy_getinfo(c->easy, CURLINFO_APPCONNECT_TIME_T, &appconn);
+    curl_easy_getinfo(c->easy, CURLINFO_STARTTRANSFER_TIME_T, &start);
+    curl_easy_getinfo(c->easy, CURLINFO_REQUEST_SIZE, &uploaded);
+    rec_bump(&r->bytes_written, (uint64_t)uploaded);
+    r->connections_opened += (uint64_t)connects;
+    uint64_t connect_us = connects > 0 ? (uint64_t)appconn : 0;
+    /* wrk's rule unless asked for ab's: latency starts when the request is sent. */
+    uint64_t latency = (uint64_t)(run->cfg.connect_in_latency ? total : total - pre);
+    const struct lg_config *cfg = &run->cfg;
+    if (rc != CURLE_OK) {
+        rec_failure(r, now_us, err_class(rc), (int)oserr);
+    } else {
+        rec_response(r, now_us, latency, latency, (int)code);
+        hist_record(r->ttfb_us, (uint64_t)(start - pre));
+        if (connect_us)
+            hist_record(r->connect_us, connect_us);
+        if (r->connect_req_us) {
+            hist_record(r->connect_req_us, connect_us);
+            hist_record(r->processing_us, (uint64_t)total - connect_us);
+        }
+        r->html_bytes += c->body_bytes;
+        if (cfg->keep_alive)
+            r->keepalive_responses++;
+        if (!r->have_first) {
+            r->have_first = true;
+            r->first_t_us = now_us;
+            r->first_body_bytes = c->body_bytes;
+            memcpy(r->server, c->server, sizeof(r->server));
+            c->want_server = false;
+        } else if (c->body_bytes != r->first_body_bytes) {
+            r->length_errors++;
+        }
     }
-    uint64_t budget = cfg->max_requests ? cfg->max_requests : UINT64_MAX;
-    uint64_t t0 = clock_now_us();
-    out->start_unix_s = clock_wall_unix_s();
-    uint64_t deadline = dur ? t0 + dur : 0;
-    uint64_t next_progress = t0 + 100000, done = 0;
-    uint64_t last_sample_us = t0, last_requests = 0;
-    for (unsigned i = 0; i < n && budget; i++, budget--) {
-        curl_multi_add_handle(multi, conns[i].easy);
-        conns[i].busy = true;
+    if (cfg->on_sample) {
+        const struct rec_clock *k = &run->clock;
+        struct lg_sample s = {
+            .start_unix_s = ((double)k->t0_unix_us + (double)(c->t_start_us - k->t0_us)) / 1e6,
+            .connect_us = connect_us,
+            .ttfb_us = (uint64_t)start,
+            .total_us = (uint64_t)total,
+            .status = rc == CURLE_OK ? (int)code : 0,
+        };
+        cfg->on_sample(cfg->on_sample_arg, &s);
+    }
+}
+
+static void *thread_main(void *arg)
+{
+    const struct lg_thread *th = arg;
+    struct lg_run *run = th->run;
+    struct cengine *x = run->engine;
+    struct rec *r = &run->recs[0];
+    uint64_t deadline = run->clock.deadline_us;
+    uint64_t budget = run->cfg.max_requests ? run->cfg.max_requests : UINT64_MAX;
+    uint64_t now = clock_now_us();
+    for (unsigned i = 0; i < x->nconns && budget; i++, budget -= budget != UINT64_MAX) {
+        x->conns[i].rec = r;
+        issue(x, &x->conns[i], now);
     }
     int running = 1;
-    uint64_t now = t0;
-    while (running > 0 && !lg_stop_requested()) {
+    while (running > 0 && !lg_stopping(run)) {
         now = clock_now_us();
         if (deadline && now >= deadline)
             break;
-        curl_multi_perform(multi, &running);
+        rec_tick(r, now);
+        curl_multi_perform(x->multi, &running);
         CURLMsg *m;
         int left;
-        while ((m = curl_multi_info_read(multi, &left))) {
+        while ((m = curl_multi_info_read(x->multi, &left))) {
             if (m->msg != CURLMSG_DONE)
                 continue;
             struct cconn *c = NULL;
             curl_easy_getinfo(m->easy_handle, CURLINFO_PRIVATE, (char **)&c);
             CURLcode res = m->data.result;
-            curl_multi_remove_handle(multi, c->easy);
-            now = clock_now_us();
-            finish_one(&x, c, res, now, t0);
-            done++;
-            c->body_bytes = c->header_bytes = 0;
+            curl_multi_remove_handle(x->multi, c->easy);
             c->busy = false;
-            if (budget && !(deadline && now >= deadline)) {
+            now = clock_now_us();
+            finish_one(run, c, res, now);
+            if (budget && !lg_stopping(run) && !(deadline && now >= deadline)) {
                 if (budget != UINT64_MAX)
                     budget--;
-                curl_multi_add_handle(multi, c->easy);
-                c->busy = true;
+                issue(x, c, now);
                 running++;
             }
         }
-        if (now >= next_progress) {
-            /* One thread: its rate every 100 ms is what wrk's Req/Sec line summarizes. */
-            if (cfg->detail && cfg->detail->thread_rps && now > last_sample_us)
-                hist_record(cfg->detail->thread_rps,
-                            (uint64_t)((double)(out->requests - last_requests) * 1e6 /
-                                       (double)(now - last_sample_us)));
-            last_sample_us = now;
-            last_requests = out->requests;
-            if (cfg->progress)
-                cfg->progress(cfg->progress_arg, done, now - t0);
-            next_progress = now + 100000;
-        }
         if (running > 0)
-            curl_multi_poll(multi, NULL, 0, 50, NULL);
+            curl_multi_poll(x->multi, NULL, 0, 50, NULL);
     }
     now = clock_now_us();
     if (deadline && now > deadline)
         now = deadline;
-    out->duration_s = (double)(now - t0) / 1e6;
-    size_t used = (size_t)((now - t0 + 999999u) / 1000000u);
-    if (used < out->ntimeline)
-        out->ntimeline = used;
-    for (size_t s = 0; s < out->ntimeline; s++)
-        out->timeline[s].unix_s = (int64_t)out->start_unix_s + (int64_t)s;
-    for (int s = 0; s < 600; s++)
-        if (x.status[s])
-            run_status_add(out, s, x.status[s]);
-    snprintf(out->engine, sizeof(out->engine), "curl");
-    snprintf(out->target, sizeof(out->target), "%s", cfg->url);
-    out->threads = 1;
-    out->connections = cfg->connections;
-    if (cfg->detail)
-        cfg->detail->requests_sent = done;
-    rc = 0;
-    goto done;
-nomem:
-    snprintf(err, errlen, "out of memory");
-    run_result_free(out);
-done:
-    if (conns) {
-        for (unsigned i = 0; i < n; i++) {
-            if (!conns[i].easy)
-                continue;
-            if (conns[i].busy && multi)
-                curl_multi_remove_handle(multi, conns[i].easy);
-            curl_easy_cleanup(conns[i].easy);
-        }
-    }
-    free(conns);
-    if (multi)
-        curl_multi_cleanup(multi);
-    curl_slist_free_all(hdrs);
-    curl_global_cleanup();
-    return rc;
+    rec_finish(r, now);
+    return NULL;
 }
+
+const struct lg_engine_ops lg_curl_ops = {
+    .name = "curl",
+    .prepare = prepare,
+    .thread_main = thread_main,
+    .release = release,
+};

@@ -1,6 +1,6 @@
 /* loadgen/lg_int.h: internals shared inside loadgen/ and by its tests: URL parsing, the request
- * builder, the HTTP/1.1 response parser (a thin layer over http_parser), SI-unit argument
- * parsing and the helpers the ab and wrk commands share. Public API: loadgen.h. */
+ * builder, the HTTP/1.1 response parser (a thin layer over http_parser), and a run's handle with
+ * the engine interface. Public API: loadgen.h; per-thread recording: rec.h. */
 #ifndef TB_LOADGEN_LG_INT_H
 #define TB_LOADGEN_LG_INT_H
 
@@ -10,21 +10,11 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include <pthread.h>
+#include <stdatomic.h>
+
 #include "loadgen/loadgen.h"
-
-/* ---- URL ---------------------------------------------------------------------------------- */
-
-struct lg_url {
-    bool https;
-    char host[256];     /* host name or dotted quad, no brackets */
-    unsigned port;      /* 80 / 443 by default */
-    bool port_explicit; /* the URL named the port */
-    char path[2048];    /* path and query, "/" when the URL had none */
-    char hostport[300]; /* the Host header value: host, or host:port when not the default */
-};
-
-/* Parses http://host[:port][/path] (or https://). Returns 0, or -1 with a one-line reason. */
-int lg_url_parse(const char *url, struct lg_url *out, char *err, size_t errlen);
+#include "loadgen/rec.h"
 
 /* ---- request builder ---------------------------------------------------------------------- */
 
@@ -64,15 +54,63 @@ long lg_parse_feed(struct lg_parse *p, const char *data, size_t len);
  * delimited by close), -1 when the response was cut short. */
 int lg_parse_eof(struct lg_parse *p);
 
-/* The curl engine for https:// targets (curl_engine.c); same contract as lg_run. */
-int lg_run_curl(const struct lg_config *cfg, const struct lg_url *url, struct run_result *out,
-                char *err, size_t errlen);
+/* ---- a run: the handle (handle.c) and its engines ----------------------------------------- */
 
-/* Resolves the URL's host (as lg_run will); 0, or -1 with "unable to resolve ..." in err. */
-int lg_url_resolve_check(const struct lg_url *url, char *err, size_t errlen);
+struct lg_run;
 
-/* Shared by both engines: the stop flag set by lg_stop. */
-bool lg_stop_requested(void);
-void lg_stop_reset(void);
+/* One thread of a run: what its main function gets. */
+struct lg_thread {
+    struct lg_run *run;
+    unsigned index;
+};
+
+/* An engine: prepare decides the threads (run->nthreads, run->connections_used) and builds its
+ * state in run->engine; thread_main is each thread's loop (arg: struct lg_thread); release frees
+ * the state after the threads are joined (also after a failed prepare). */
+struct lg_engine_ops {
+    const char *name; /* "epoll", "curl": the run's engine */
+    int (*prepare)(struct lg_run *run, char *err, size_t errlen);
+    void *(*thread_main)(void *arg);
+    void (*release)(struct lg_run *run);
+};
+extern const struct lg_engine_ops lg_epoll_ops; /* engine_run.c, engine.c */
+extern const struct lg_engine_ops lg_curl_ops;  /* curl_engine.c */
+
+struct lg_run {
+    struct lg_config cfg;
+    struct lg_url url;
+    const struct lg_engine_ops *ops;
+    void *engine;
+    struct rec_clock clock;
+    atomic_bool stop;
+    unsigned nthreads;
+    unsigned connections_used; /* concurrent connections the threads were given */
+    struct rec *recs;          /* one per thread */
+    struct lg_thread *threads;
+    pthread_t *tids;
+    unsigned started; /* threads running */
+
+    /* The controller thread collects finished seconds from every thread twice as often as a
+     * second passes and samples each thread's rate every 100 ms (wrk's Req/Sec). What it
+     * builds is guarded by lock, which the threads never take. */
+    pthread_t controller;
+    bool controller_started;
+    atomic_bool finished; /* every thread joined, the result complete */
+    pthread_mutex_t lock;
+    struct run_result result; /* timeline so far */
+    struct hist *latency, *uncorrected, *thread_rps;
+    uint64_t *last_requests; /* per thread, at the last rate sample */
+    uint64_t last_sample_us;
+    bool collect_failed; /* out of memory while collecting */
+};
+
+/* Whether the run has been asked to stop (a relaxed load: checked on every loop). */
+static inline bool lg_stopping(const struct lg_run *run)
+{
+    return atomic_load_explicit(&run->stop, memory_order_relaxed);
+}
+
+/* Picks a request kind by weight: weight_end[i] is the cumulative weight of kinds 0..i. */
+size_t lg_kind_pick(uint32_t *rng, const uint64_t *weight_end, size_t nkinds);
 
 #endif

@@ -1,7 +1,10 @@
-/* loadgen/loadgen.h: the load generator's public API. lg_run drives HTTP load at a target with
+/* loadgen/loadgen.h: the load generator's public API. A run drives HTTP load at a target with
  * per-thread epoll loops (http://) or libcurl (https://) and fills a struct run_result
- * (common/run.h). The ab, wrk and run subcommands (cli/) turn argv into a struct lg_config,
- * call lg_run, print in their tool's layout and save the run. */
+ * (common/run.h). It is a handle: lg_start returns at once, lg_snapshot shows the run while it
+ * goes (from any thread, without stopping it), lg_stop asks it to end, lg_wait collects the
+ * result. lg_run is the blocking form. The library prints nothing, installs no signal handler
+ * and keeps no global state, so several runs can go at once in one process. The ab, wrk and run
+ * subcommands (cli/) turn argv into a struct lg_config and print the result. */
 #ifndef TB_LOADGEN_H
 #define TB_LOADGEN_H
 
@@ -9,7 +12,20 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "common/hist.h"
 #include "common/run.h"
+
+struct lg_url {
+    bool https;
+    char host[256];     /* host name or dotted quad, no brackets */
+    unsigned port;      /* 80 / 443 by default */
+    bool port_explicit; /* the URL named the port */
+    char path[2048];    /* path and query, "/" when the URL had none */
+    char hostport[300]; /* the Host header value: host, or host:port when not the default */
+};
+
+/* Parses http://host[:port][/path] (or https://). Returns 0, or -1 with a one-line reason. */
+int lg_url_parse(const char *url, struct lg_url *out, char *err, size_t errlen);
 
 /* One kind of request. Its wire bytes are built once, before the run. */
 struct lg_request {
@@ -22,9 +38,6 @@ struct lg_request {
     unsigned weight; /* share in a weighted mix; 0 counts as 1 */
 };
 
-/* Called on the calling thread about every 100 ms while a run is going, for progress output. */
-typedef void lg_progress_fn(void *arg, uint64_t requests_done, uint64_t elapsed_us);
-
 /* One finished request, for per-request logs (ab -g). Times are microseconds. */
 struct lg_sample {
     double start_unix_s; /* wall time the request (or its connection) started */
@@ -36,49 +49,87 @@ struct lg_sample {
 /* Called on worker threads (possibly concurrently) after each request; must be thread-safe. */
 typedef void lg_sample_fn(void *arg, const struct lg_sample *s);
 
-/* Results the ab and wrk layouts need beyond struct run_result; optional (lg_config.detail). */
-#define LG_ERRNO_MAX 160
-struct lg_detail {
-    /* Errors by class and errno; errno 0 means not from a system call (EOF, timeout, parse). */
-    uint64_t errno_counts[RUN_ERR__COUNT][LG_ERRNO_MAX];
-    struct hist *connect_req_us;  /* per request: connect time, 0 on a reused connection */
-    struct hist *processing_us;   /* per request: total minus connect (both: lg_config.ab_times) */
-    struct hist *thread_rps;      /* per-thread responses/s sampled every 100 ms (wrk Req/Sec) */
-    uint64_t keepalive_responses; /* responses that left the connection open */
-    uint64_t connections_opened;
-    uint64_t requests_sent;
-    uint64_t body_bytes_sent; /* request body bytes written */
-};
-/* Frees the histograms and zeroes d; accepts NULL. */
-void lg_detail_free(struct lg_detail *d);
-
+/* Everything a run needs; strings and arrays are borrowed and must outlive the run. */
 struct lg_config {
     const char *url;                   /* http://host[:port]/path or https://... */
     const struct lg_request *requests; /* NULL: one GET of the URL's path */
     size_t nrequests;
     unsigned threads;      /* >= 1 */
-    unsigned connections;  /* total across threads, >= threads */
+    unsigned connections;  /* total across threads, >= 1 */
     uint64_t duration_us;  /* stop after this long; 0: only max_requests stops it */
-    uint64_t max_requests; /* stop after this many responses; 0: no limit */
+    uint64_t max_requests; /* stop after this many requests; 0: no limit */
     double rate_rps;       /* > 0: constant rate (wrk2 -R), latency corrected */
     uint64_t timeout_us;   /* per request; 0: default 2 s (wrk's) */
     bool keep_alive;       /* false: one request per connection (ab without -k) */
     bool http10;           /* send HTTP/1.0 (ab's wire format) */
-    lg_progress_fn *progress;
-    void *progress_arg;
-    struct lg_detail *detail; /* optional out: filled when non-NULL */
-    bool ab_times;            /* with detail: also per-request connect/processing */
-    lg_sample_fn *on_sample;  /* optional per-request callback (slows the run) */
+    /* Where a request's latency starts on a new connection: false (wrk's rule, the default) at
+     * its first write, so connect time is not latency; true (ab's) at connect(). Constant-rate
+     * latency always starts at the scheduled send time. */
+    bool connect_in_latency;
+    bool ab_times;           /* also record ab's per-request connect and processing tables */
+    lg_sample_fn *on_sample; /* optional per-request callback (slows the run) */
     void *on_sample_arg;
 };
 
-/* Runs the load test. Fills *out (which the caller frees with run_result_free) and returns 0,
- * or returns -1 with a one-line reason in err (bad URL, unresolvable host, no memory). Socket
- * errors during the run are counted in out->errors, never fatal. Stops early, cleanly, when
- * lg_stop is called (e.g. from a SIGINT handler). */
-int lg_run(const struct lg_config *cfg, struct run_result *out, char *err, size_t errlen);
+struct lg_run;
 
-/* Async-signal-safe: asks a running lg_run to stop and report what it has. */
-void lg_stop(void);
+/* Checks cfg, resolves the target, allocates everything the run needs and starts its threads.
+ * Returns 0 with the handle in *out, or -1 with a one-line reason in err (bad URL, unresolvable
+ * host, a mix the https engine cannot send, no memory or threads). Socket errors during the run
+ * are counted in the result, never fatal. */
+int lg_start(const struct lg_config *cfg, struct lg_run **out, char *err, size_t errlen);
+
+/* Asks the run to stop soon (within ~100 ms) and report what it has. Any thread; idempotent. */
+void lg_stop(struct lg_run *run);
+
+/* True once every thread of the run has stopped (lg_wait will not block). */
+bool lg_done(const struct lg_run *run);
+
+/* Cheap progress: requests ended (answered or failed) and microseconds since the start. */
+void lg_progress(const struct lg_run *run, uint64_t *done, uint64_t *elapsed_us);
+
+/* One completed wall-clock second of a snapshot. */
+struct lg_second {
+    int64_t unix_s;
+    double duration_s; /* less than 1 for the first second */
+    uint64_t requests;
+    uint64_t errors;
+    double rate_rps; /* requests / duration_s */
+    uint64_t p50_us, p90_us, p99_us, max_us;
+};
+
+#define LG_SNAPSHOT_SECONDS 10
+
+/* A picture of a running (or finished) run. Counters are live; the seconds and the latency
+ * histogram cover the completed seconds. */
+struct lg_snapshot {
+    uint64_t elapsed_us;
+    uint64_t duration_us;  /* planned duration; 0: the run ends by request count */
+    uint64_t done;         /* requests ended, answered or failed */
+    uint64_t max_requests; /* 0: no limit */
+    bool finished;
+    uint64_t requests; /* complete responses */
+    uint64_t bytes_read, bytes_written;
+    uint64_t errors[RUN_ERR__COUNT];
+    uint64_t status_class[6]; /* [1]..[5] = 1xx..5xx; [0] anything else */
+    struct run_status_count status[16]; /* the most frequent codes, by code */
+    size_t nstatus;
+    unsigned connections_open;
+    struct lg_second seconds[LG_SNAPSHOT_SECONDS]; /* the last completed seconds, oldest first */
+    size_t nseconds;
+    struct hist *latency_us; /* the whole run so far (corrected at a constant rate); owned */
+};
+
+/* Fills *out. Any thread, any time before lg_wait; it never stops the workers or takes a lock
+ * they take. Returns 0, or -1 when out of memory. Free with lg_snapshot_free. */
+int lg_snapshot(struct lg_run *run, struct lg_snapshot *out);
+void lg_snapshot_free(struct lg_snapshot *s);
+
+/* Waits for the run to end, fills *out (the caller frees it with run_result_free), frees the
+ * handle. Returns 0, or -1 when out of memory (out is then empty). */
+int lg_wait(struct lg_run *run, struct run_result *out);
+
+/* lg_start then lg_wait. */
+int lg_run(const struct lg_config *cfg, struct run_result *out, char *err, size_t errlen);
 
 #endif

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/file.h"
 #include "common/units.h"
 #include "loadgen/lg_int.h"
 #include "reports/reports.h"
@@ -107,48 +108,6 @@ static int get_duration(const cJSON *obj, const char *key, const char *path, boo
     return 0;
 }
 
-static char *read_file(const char *path, size_t *len, char *err, size_t errlen)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f) {
-        fail(err, errlen, "cannot read %s: %s", path, strerror(errno));
-        return NULL;
-    }
-    char *buf = NULL;
-    size_t cap = 0, n = 0;
-    for (;;) {
-        if (n + 4096 + 1 > cap) {
-            size_t ncap = cap ? cap * 2 : 8192;
-            if (ncap > MAX_BODY_BYTES + 8192) {
-                fail(err, errlen, "%s: larger than %u MiB", path, MAX_BODY_BYTES >> 20);
-                goto fail;
-            }
-            char *t = realloc(buf, ncap);
-            if (!t) {
-                fail(err, errlen, "%s: out of memory", path);
-                goto fail;
-            }
-            buf = t;
-            cap = ncap;
-        }
-        size_t got = fread(buf + n, 1, cap - n - 1, f);
-        n += got;
-        if (got == 0)
-            break;
-    }
-    if (ferror(f)) {
-        fail(err, errlen, "cannot read %s: %s", path, strerror(errno));
-        goto fail;
-    }
-    fclose(f);
-    buf[n] = '\0';
-    *len = n;
-    return buf;
-fail:
-    fclose(f);
-    free(buf);
-    return NULL;
-}
 
 static int parse_stage(const cJSON *item, size_t i, unsigned default_connections,
                        struct lg_stage *st, char *err, size_t errlen)
@@ -299,7 +258,7 @@ static int parse_request(const cJSON *item, size_t i, const char *base_dir, stru
             return fail(err, errlen, "out of memory");
         char ferr[512];
         size_t len = 0;
-        char *data = read_file(full, &len, ferr, sizeof(ferr));
+        char *data = file_read(full, MAX_BODY_BYTES, &len, ferr, sizeof(ferr));
         free(full);
         if (!data)
             return fail(err, errlen, "%s.body_file: %s", path, ferr);
@@ -476,7 +435,7 @@ int lg_scenario_load(const char *path, struct lg_scenario *out, char *err, size_
     char inner[600];
     size_t len;
     memset(out, 0, sizeof(*out));
-    char *text = read_file(path, &len, inner, sizeof(inner));
+    char *text = file_read(path, 0, &len, inner, sizeof(inner));
     if (!text)
         return fail(err, errlen, "%s", inner);
     if (strlen(text) != len) {

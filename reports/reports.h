@@ -4,7 +4,9 @@
 #ifndef TB_REPORTS_H
 #define TB_REPORTS_H
 
+#include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 
 #include "common/run.h"
@@ -20,5 +22,47 @@ size_t rpt_run_json(const struct run_result *r, char *buf, size_t cap);
 
 /* rpt_run_json into f, followed by a newline. Returns 0, or -1 (out of memory, write error). */
 int rpt_run_json_write(const struct run_result *r, FILE *f);
+
+/* ---- the layouts of the tools tierbench reproduces (wrk.c: wrk 4.1 and wrk2; ab.c:
+ * ApacheBench 2.3), from a run alone, so a stored run prints again as it first did ---------- */
+
+/* wrk's number formats: "385.65us", "6.01ms", "1.50s", "23.14M" (binary), "74.91k" (metric). */
+void rpt_fmt_time_us(char *buf, size_t cap, double us);
+void rpt_fmt_time_s(char *buf, size_t cap, double s);
+void rpt_fmt_binary(char *buf, size_t cap, double bytes);
+void rpt_fmt_metric(char *buf, size_t cap, double n);
+
+struct rpt_wrk_opts {
+    bool latency;   /* --latency */
+    bool u_latency; /* -U: also the uncorrected distribution (constant rate) */
+    bool verbose;   /* -v: errno breakdown and status-code table */
+};
+
+/* "Running 10s test @ URL" and the threads/connections line, printed before the run. */
+void rpt_wrk_header(FILE *f, const char *url, uint64_t duration_us, unsigned threads,
+                       unsigned connections);
+/* Everything wrk prints after the run (Req/Sec from r->thread_rps; zeros when NULL). */
+void rpt_wrk_report(FILE *f, const struct run_result *r, const struct rpt_wrk_opts *o);
+/* One line per (error class, errno) with a count. */
+void rpt_errno_table(FILE *f, const struct run_result *r);
+
+struct rpt_ab_opts {
+    const char *host;
+    unsigned port;
+    const char *path;
+    unsigned concurrency;
+    unsigned threads;
+    bool keepalive;  /* -k */
+    bool nolength;   /* -l */
+    bool confidence; /* not -S */
+    bool percentile; /* not -d */
+    bool send_body;  /* -p / -u */
+};
+
+/* ab's summary from "Server Software:" to the percentile table (the blank lines before it
+ * included). */
+void rpt_ab_report(FILE *f, const struct run_result *r, const struct rpt_ab_opts *o);
+/* ab -e: "Percentage served,Time in ms" then 0..99. */
+void rpt_ab_csv(FILE *f, const struct run_result *r);
 
 #endif

@@ -118,26 +118,6 @@ START_TEST(test_cmdline_join_quotes_for_the_shell)
 }
 END_TEST
 
-START_TEST(test_file_read_whole_file_and_clear_error)
-{
-    char path[512], err[512] = "";
-    snprintf(path, sizeof(path), "%s/body", tmpdir);
-    char big[20000];
-    memset(big, 'x', sizeof(big) - 1);
-    big[sizeof(big) - 1] = '\0';
-    write_file(path, big);
-    size_t len = 0;
-    char *s = cli_file_read(path, &len, err, sizeof(err));
-    ck_assert_ptr_nonnull(s);
-    ck_assert_uint_eq(len, sizeof(big) - 1);
-    ck_assert_str_eq(s, big);
-    free(s);
-    snprintf(path, sizeof(path), "%s/missing", tmpdir);
-    ck_assert_ptr_null(cli_file_read(path, &len, err, sizeof(err)));
-    ck_assert_msg(strstr(err, "missing: No such file") != NULL, "%s", err);
-}
-END_TEST
-
 int main(void)
 {
     Suite *s = suite_create("cli");
@@ -146,7 +126,6 @@ int main(void)
     tcase_add_test(tc, test_common_opts_take_store_flags_and_accept_no_batch_pause);
     tcase_add_test(tc, test_finish_saves_and_writes_json_with_the_id);
     tcase_add_test(tc, test_cmdline_join_quotes_for_the_shell);
-    tcase_add_test(tc, test_file_read_whole_file_and_clear_error);
     suite_add_tcase(s, tc);
     return ck_run(s);
 }

@@ -5,7 +5,9 @@
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
+#include "common/file.h"
 #include "common/hist.h"
 #include "common/jsonw.h"
 #include "common/metric.h"
@@ -313,6 +315,35 @@ START_TEST(test_si_and_time_arguments)
 }
 END_TEST
 
+START_TEST(test_file_read_whole_file_and_clear_error)
+{
+    char tmpdir[] = "/tmp/tb-check-common-XXXXXX", path[512], err[512] = "";
+    ck_assert_ptr_nonnull(mkdtemp(tmpdir));
+    snprintf(path, sizeof(path), "%s/body", tmpdir);
+    char big[20000];
+    memset(big, 'x', sizeof(big) - 1);
+    big[sizeof(big) - 1] = '\0';
+    FILE *f = fopen(path, "w");
+    ck_assert_ptr_nonnull(f);
+    fputs(big, f);
+    fclose(f);
+    size_t len = 0;
+    char *s = file_read(path, 0, &len, err, sizeof(err));
+    ck_assert_ptr_nonnull(s);
+    ck_assert_uint_eq(len, sizeof(big) - 1);
+    ck_assert_str_eq(s, big);
+    free(s);
+    snprintf(path, sizeof(path), "%s/missing", tmpdir);
+    ck_assert_ptr_null(file_read(path, 0, &len, err, sizeof(err)));
+    ck_assert_msg(strstr(err, "missing: No such file") != NULL, "%s", err);
+    snprintf(path, sizeof(path), "%s/body", tmpdir);
+    ck_assert_ptr_null(file_read(path, 10000, &len, err, sizeof(err)));
+    ck_assert_msg(strstr(err, "larger than") != NULL, "%s", err);
+    unlink(path);
+    rmdir(tmpdir);
+}
+END_TEST
+
 START_TEST(test_duration_parse_accepts_units_and_refuses_bare_numbers)
 {
     uint64_t us;
@@ -500,6 +531,7 @@ int main(void)
     tcase_add_test(tc, test_run_status_add_keeps_codes_sorted);
     tcase_add_test(tc, test_duration_parse_accepts_units_and_refuses_bare_numbers);
     tcase_add_test(tc, test_si_and_time_arguments);
+    tcase_add_test(tc, test_file_read_whole_file_and_clear_error);
     tcase_add_test(tc, test_thresholds_evaluate_every_metric);
     tcase_add_test(tc, test_threshold_parse_refuses_garbage);
     tcase_add_test(tc, test_merge_sums_counts_and_merges_histograms);

@@ -5,7 +5,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "loadgen/lg_fmt.h"
 #include "loadgen/lg_int.h"
 #include "tests/support/ck_run.h"
 
@@ -325,164 +324,6 @@ START_TEST(test_request_build_default_and_replaced_headers)
 }
 END_TEST
 
-START_TEST(test_wrk_number_formats_match_wrk)
-{
-    char b[32];
-    lg_fmt_time_us(b, sizeof(b), 385.65);
-    ck_assert_str_eq(b, "385.65us");
-    lg_fmt_time_us(b, sizeof(b), 6010);
-    ck_assert_str_eq(b, "6.01ms");
-    lg_fmt_time_us(b, sizeof(b), 900);
-    ck_assert_str_eq(b, "0.90ms");
-    lg_fmt_time_us(b, sizeof(b), 1500000);
-    ck_assert_str_eq(b, "1.50s");
-    lg_fmt_time_us(b, sizeof(b), 120000000);
-    ck_assert_str_eq(b, "2.00m");
-    lg_fmt_time_s(b, sizeof(b), 10);
-    ck_assert_str_eq(b, "10s");
-    lg_fmt_time_s(b, sizeof(b), 60);
-    ck_assert_str_eq(b, "1m");
-    lg_fmt_binary(b, sizeof(b), 23.14 * 1024 * 1024);
-    ck_assert_str_eq(b, "23.14M");
-    lg_fmt_binary(b, sizeof(b), 500);
-    ck_assert_str_eq(b, "500.00");
-    lg_fmt_metric(b, sizeof(b), 74910);
-    ck_assert_str_eq(b, "74.91k");
-}
-END_TEST
-
-/* A run_result with known contents for the layout tests. */
-static void fake_run(struct run_result *r, struct lg_detail *d)
-{
-    memset(r, 0, sizeof(*r));
-    memset(d, 0, sizeof(*d));
-    r->latency = hist_new(HIST_SIG_BITS_DEFAULT, HIST_MAX_US_DEFAULT);
-    r->ttfb_us = hist_new(HIST_SIG_BITS_DEFAULT, HIST_MAX_US_DEFAULT);
-    d->thread_rps = hist_new(HIST_SIG_BITS_DEFAULT, HIST_MAX_US_DEFAULT);
-    d->connect_req_us = hist_new(HIST_SIG_BITS_DEFAULT, HIST_MAX_US_DEFAULT);
-    d->processing_us = hist_new(HIST_SIG_BITS_DEFAULT, HIST_MAX_US_DEFAULT);
-    for (int i = 0; i < 1000; i++) {
-        hist_record(r->latency, 300 + (uint64_t)i);
-        hist_record(r->ttfb_us, 250 + (uint64_t)i);
-        hist_record(d->connect_req_us, 0);
-        hist_record(d->processing_us, 300 + (uint64_t)i);
-    }
-    for (int i = 0; i < 20; i++)
-        hist_record(d->thread_rps, 70000 + (uint64_t)i * 100);
-    r->requests = 1000;
-    r->bytes_read = 163000;
-    r->html_bytes = 15000;
-    r->doc_bytes = 15;
-    r->duration_s = 2.0;
-    snprintf(r->server_software, sizeof(r->server_software), "nginx/1.22.1");
-    snprintf(r->engine, sizeof(r->engine), "epoll");
-    run_status_add(r, 200, 1000);
-}
-
-static char *capture_wrk(const struct run_result *r, const struct lg_detail *d,
-                         const struct lg_wrk_fmt *o)
-{
-    char *out = NULL;
-    size_t len = 0;
-    FILE *f = open_memstream(&out, &len);
-    lg_fmt_wrk_report(f, r, d, o);
-    fclose(f);
-    return out;
-}
-
-START_TEST(test_wrk_report_lines_in_wrk_order)
-{
-    struct run_result r;
-    struct lg_detail d;
-    fake_run(&r, &d);
-    struct lg_wrk_fmt o = {.latency = true};
-    char *out = capture_wrk(&r, &d, &o);
-    const char *order[] = {"  Thread Stats   Avg      Stdev     Max   +/- Stdev\n",
-                           "    Latency   ",
-                           "    Req/Sec    ",
-                           "  Latency Distribution\n",
-                           "     50%  ",
-                           "     99%  ",
-                           "  1000 requests in 2.00s, 159.18KB read\n",
-                           "Requests/sec:    500.00\n",
-                           "Transfer/sec:     79.59KB\n"};
-    const char *at = out;
-    for (size_t i = 0; i < sizeof(order) / sizeof(order[0]); i++) {
-        const char *p = strstr(at, order[i]);
-        ck_assert_msg(p != NULL, "missing or out of order: '%s' in\n%s", order[i], out);
-        at = p + 1;
-    }
-    ck_assert_ptr_null(strstr(out, "Socket errors"));
-    free(out);
-    r.errors[RUN_ERR_TIMEOUT] = 3;
-    r.errors[RUN_ERR_STATUS] = 7;
-    out = capture_wrk(&r, &d, &o);
-    ck_assert_ptr_nonnull(strstr(out, "  Socket errors: connect 0, read 0, write 0, timeout 3\n"));
-    ck_assert_ptr_nonnull(strstr(out, "  Non-2xx or 3xx responses: 7\n"));
-    free(out);
-    run_result_free(&r);
-    lg_detail_free(&d);
-}
-END_TEST
-
-START_TEST(test_wrk2_percentile_block_for_constant_rate)
-{
-    struct run_result r;
-    struct lg_detail d;
-    fake_run(&r, &d);
-    r.rate_rps = 500;
-    r.latency_uncorrected = hist_new(HIST_SIG_BITS_DEFAULT, HIST_MAX_US_DEFAULT);
-    hist_record(r.latency_uncorrected, 100);
-    struct lg_wrk_fmt o = {.latency = true, .u_latency = true};
-    char *out = capture_wrk(&r, &d, &o);
-    ck_assert_ptr_nonnull(
-        strstr(out, "  Latency Distribution (HdrHistogram - Recorded Latency)\n"));
-    ck_assert_ptr_nonnull(strstr(out, " 99.999%"));
-    ck_assert_ptr_nonnull(strstr(out, "  Detailed Percentile spectrum:\n"));
-    ck_assert_ptr_nonnull(strstr(out, "#[Mean    = "));
-    ck_assert_ptr_nonnull(strstr(out, "Uncorrected Latency (measured without taking delayed"));
-    ck_assert_ptr_nonnull(strstr(out, "     1.000000         1000\n"));
-    free(out);
-    run_result_free(&r);
-    lg_detail_free(&d);
-}
-END_TEST
-
-START_TEST(test_ab_report_counts_failures_like_ab)
-{
-    struct run_result r;
-    struct lg_detail d;
-    fake_run(&r, &d);
-    r.errors[RUN_ERR_CONNECT] = 1;
-    r.errors[RUN_ERR_READ] = 2;
-    r.length_errors = 3;
-    run_status_add(&r, 302, 5);
-    struct lg_ab_fmt o = {.host = "127.0.0.1",
-                          .port = 80,
-                          .path = "/",
-                          .concurrency = 10,
-                          .threads = 2,
-                          .keepalive = true,
-                          .confidence = true,
-                          .percentile = true};
-    char *out = NULL;
-    size_t len = 0;
-    FILE *f = open_memstream(&out, &len);
-    lg_fmt_ab_report(f, &r, &d, &o);
-    fclose(f);
-    ck_assert_ptr_nonnull(strstr(out, "Complete requests:      1003\n"));
-    ck_assert_ptr_nonnull(strstr(out, "Failed requests:        6\n"
-                                      "   (Connect: 1, Receive: 2, Length: 3, Exceptions: 0)\n"));
-    ck_assert_ptr_nonnull(strstr(out, "Non-2xx responses:      5\n"));
-    ck_assert_ptr_nonnull(strstr(out, "Requests per second:    501.50 [#/sec] (mean)\n"));
-    ck_assert_ptr_nonnull(strstr(out, "Total:          0    1   0.3      1       1\n"));
-    ck_assert_ptr_nonnull(strstr(out, " 100%      1 (longest request)\n"));
-    free(out);
-    run_result_free(&r);
-    lg_detail_free(&d);
-}
-END_TEST
-
 static Suite *loadgen_suite(void)
 {
     Suite *s = suite_create("loadgen");
@@ -506,12 +347,6 @@ static Suite *loadgen_suite(void)
     tcase_add_test(tw, test_url_parse_rejects_bad_urls);
     tcase_add_test(tw, test_request_build_default_and_replaced_headers);
     suite_add_tcase(s, tw);
-    TCase *tf = tcase_create("format");
-    tcase_add_test(tf, test_wrk_number_formats_match_wrk);
-    tcase_add_test(tf, test_wrk_report_lines_in_wrk_order);
-    tcase_add_test(tf, test_wrk2_percentile_block_for_constant_rate);
-    tcase_add_test(tf, test_ab_report_counts_failures_like_ab);
-    suite_add_tcase(s, tf);
     return s;
 }
 

@@ -26,6 +26,7 @@ struct ts_conn {
     size_t len;
     bool stalled;    /* /stall: never answer */
     uint64_t due_us; /* /delay: answer at this time; 0: not waiting */
+    uint64_t stray_us; /* stray_byte: send it at this time; 0: none pending */
     char buf[TS_BUF];
 };
 
@@ -33,6 +34,7 @@ struct testsrv {
     int lfd;
     unsigned port;
     unsigned close_every;
+    bool stray_byte;
     pthread_t tid;
     atomic_bool stop;
     _Atomic uint64_t requests;
@@ -63,12 +65,13 @@ static void conn_drop(struct ts_conn *c, bool reset)
     c->len = 0;
     c->stalled = false;
     c->due_us = 0;
+    c->stray_us = 0;
 }
 
 static void put(int fd, const char *s, size_t n)
 {
     while (n > 0) {
-        ssize_t w = write(fd, s, n);
+        ssize_t w = send(fd, s, n, MSG_NOSIGNAL);
         if (w < 0 && errno == EINTR)
             continue;
         if (w < 0 && errno == EAGAIN) {
@@ -130,6 +133,11 @@ static bool answer(struct testsrv *s, struct ts_conn *c, size_t hl)
         conn_drop(c, true);
         return false;
     }
+    if (!strcmp(path, "/drop")) {
+        shutdown(c->fd, SHUT_WR);
+        conn_drop(c, false);
+        return false;
+    }
     if (!strcmp(path, "/stall")) {
         c->stalled = true;
         return true;
@@ -177,6 +185,9 @@ static bool answer(struct testsrv *s, struct ts_conn *c, size_t hl)
                      conn_hdr, head ? "" : "hello");
     }
     put(c->fd, out, (size_t)n);
+    /* A millisecond later, so it reaches the client while its connection is idle. */
+    if (s->stray_byte)
+        c->stray_us = now_us() + 1000;
     atomic_fetch_add(&s->requests, 1);
     if (close_after) {
         shutdown(c->fd, SHUT_WR);
@@ -230,9 +241,13 @@ static void *ts_main(void *arg)
         uint64_t stall = atomic_load(&s->stall_until_us);
         if (stall > now && stall < wake)
             wake = stall;
-        for (unsigned i = 0; i < TS_MAX_CONNS; i++)
-            if (s->conns[i].fd >= 0 && s->conns[i].due_us && s->conns[i].due_us < wake)
-                wake = s->conns[i].due_us > now ? s->conns[i].due_us : now;
+        for (unsigned i = 0; i < TS_MAX_CONNS; i++) {
+            const struct ts_conn *c = &s->conns[i];
+            uint64_t due = c->due_us && (!c->stray_us || c->due_us < c->stray_us) ? c->due_us
+                                                                                   : c->stray_us;
+            if (c->fd >= 0 && due && due < wake)
+                wake = due > now ? due : now;
+        }
         struct timespec to = {.tv_sec = 0, .tv_nsec = (long)(wake - now) * 1000};
         ppoll(s->pfds, n, &to, NULL);
         if (s->pfds[0].revents & POLLIN) {
@@ -271,9 +286,15 @@ static void *ts_main(void *arg)
                 c->len += (size_t)r;
         }
         now = now_us();
-        for (unsigned i = 0; i < TS_MAX_CONNS; i++)
-            if (s->conns[i].fd >= 0)
-                serve(s, &s->conns[i], now);
+        for (unsigned i = 0; i < TS_MAX_CONNS; i++) {
+            struct ts_conn *c = &s->conns[i];
+            if (c->fd >= 0 && c->stray_us && now >= c->stray_us) {
+                put(c->fd, "X", 1);
+                c->stray_us = 0;
+            }
+            if (c->fd >= 0)
+                serve(s, c, now);
+        }
     }
     return NULL;
 }
@@ -291,6 +312,7 @@ struct testsrv *testsrv_start(const struct testsrv_opts *opts)
     for (unsigned i = 0; i < TS_MAX_CONNS; i++)
         s->conns[i].fd = -1;
     s->close_every = opts ? opts->close_every : 0;
+    s->stray_byte = opts && opts->stray_byte;
     struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = 0};
     a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
     socklen_t al = sizeof(a);

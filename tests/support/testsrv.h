@@ -8,18 +8,23 @@
  *   /status/NNN    status NNN with body "hello"
  *   /delay?ms=N    200 "hello" after N milliseconds
  *   /reset         closes with a TCP reset without answering
+ *   /drop          closes (FIN) without answering
  *   /stall         never answers
  * HEAD of any path gets the headers only. Every close_every-th response carries
- * "Connection: close" and the server closes. testsrv_requests counts responses sent. */
+ * "Connection: close" and the server closes. With stray_byte every response is followed by
+ * one byte more than it announced (a broken server, or a body on a HEAD answer).
+ * testsrv_requests counts responses sent. */
 #ifndef TB_TESTS_TESTSRV_H
 #define TB_TESTS_TESTSRV_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 struct testsrv;
 
 struct testsrv_opts {
     unsigned close_every; /* 0: keep connections open */
+    bool stray_byte;      /* send one byte after each response */
 };
 
 /* Starts the server thread; NULL on failure. opts may be NULL. */

@@ -1,19 +1,14 @@
-/* loadgen/fmt_ab.c: ApacheBench 2.3's summary layout from a struct run_result. ab keeps every
+/* reports/ab.c: ApacheBench 2.3's summary layout from a struct run_result. ab keeps every
  * request and sorts them; tierbench reads the same figures (min, mean, sd, median, max,
  * percentiles) from histograms, so memory stays flat as -n grows. Times print as ab prints
  * them: whole milliseconds rounded, sd with one decimal. Checked against tests/data/ab_*.txt. */
 #include <math.h>
 
-#include "loadgen/lg_fmt.h"
+#include "reports/reports.h"
 
 static long round_ms(double us)
 {
     return (long)((us + 500.0) / 1000.0);
-}
-
-uint64_t lg_ab_done(const struct run_result *r)
-{
-    return r->requests + run_errors_total(r) - r->errors[RUN_ERR_STATUS];
 }
 
 struct row {
@@ -54,10 +49,9 @@ static void put_sane(FILE *f, const char *what, struct row w)
                 what);
 }
 
-void lg_fmt_ab_report(FILE *f, const struct run_result *r, const struct lg_detail *d,
-                      const struct lg_ab_fmt *o)
+void rpt_ab_report(FILE *f, const struct run_result *r, const struct rpt_ab_opts *o)
 {
-    uint64_t done = lg_ab_done(r);
+    uint64_t done = run_ab_complete(r);
     const uint64_t *e = r->errors;
     uint64_t err_conn = e[RUN_ERR_CONNECT];
     uint64_t err_recv = e[RUN_ERR_READ] + e[RUN_ERR_PARSE];
@@ -95,7 +89,7 @@ void lg_fmt_ab_report(FILE *f, const struct run_result *r, const struct lg_detai
         fprintf(f, "Non-2xx responses:      %llu\n", (unsigned long long)non2xx);
     if (o->keepalive)
         fprintf(f, "Keep-Alive requests:    %llu\n",
-                (unsigned long long)(d ? d->keepalive_responses : 0));
+                (unsigned long long)r->keepalive_responses);
     fprintf(f, "Total transferred:      %llu bytes\n", (unsigned long long)r->bytes_read);
     /* ab's "Total body sent" is every byte it wrote (request lines and headers too). */
     uint64_t posted = r->bytes_written;
@@ -119,8 +113,8 @@ void lg_fmt_ab_report(FILE *f, const struct run_result *r, const struct lg_detai
     }
     if (r->requests == 0)
         return;
-    struct row con = row_of(d ? d->connect_req_us : NULL);
-    struct row proc = row_of(d ? d->processing_us : NULL);
+    struct row con = row_of(r->connect_req_us);
+    struct row proc = row_of(r->processing_us);
     struct row wait = row_of(r->ttfb_us);
     struct row tot = row_of(r->latency);
     fprintf(f, "\nConnection Times (ms)\n");
@@ -155,7 +149,7 @@ void lg_fmt_ab_report(FILE *f, const struct run_result *r, const struct lg_detai
     }
 }
 
-void lg_fmt_ab_csv(FILE *f, const struct run_result *r)
+void rpt_ab_csv(FILE *f, const struct run_result *r)
 {
     fprintf(f, "Percentage served,Time in ms\n");
     for (int i = 0; i < 100; i++) {

@@ -1,12 +1,12 @@
-/* loadgen/fmt_wrk.c: wrk 4.1's report layout (and wrk2's HdrHistogram percentile block for
+/* reports/wrk.c: wrk 4.1's report layout (and wrk2's HdrHistogram percentile block for
  * constant-rate runs), line for line, from a struct run_result. Pure: results in, text out.
  * The unit rules (0.85 thresholds, 2 decimals, padding of unit suffixes) are wrk's so columns
- * line up the same way. Used by cmd_wrk.c; checked against tests/data/wrk_*.txt. */
+ * line up the same way. Used by cli/wrk.c; checked against tests/data/wrk_*.txt. */
 #include <ctype.h>
 #include <math.h>
 #include <string.h>
 
-#include "loadgen/lg_fmt.h"
+#include "reports/reports.h"
 
 struct units {
     double scale;
@@ -35,7 +35,7 @@ static void fmt_units(char *buf, size_t cap, double n, const struct units *m, in
     snprintf(buf, cap, "%.*f%s", prec, amt, unit);
 }
 
-void lg_fmt_time_us(char *buf, size_t cap, double us)
+void rpt_fmt_time_us(char *buf, size_t cap, double us)
 {
     if (us >= 1000000.0)
         fmt_units(buf, cap, us / 1000000.0, &time_s, 2);
@@ -43,17 +43,17 @@ void lg_fmt_time_us(char *buf, size_t cap, double us)
         fmt_units(buf, cap, us, &time_us, 2);
 }
 
-void lg_fmt_time_s(char *buf, size_t cap, double s)
+void rpt_fmt_time_s(char *buf, size_t cap, double s)
 {
     fmt_units(buf, cap, s, &time_s, 0);
 }
 
-void lg_fmt_binary(char *buf, size_t cap, double bytes)
+void rpt_fmt_binary(char *buf, size_t cap, double bytes)
 {
     fmt_units(buf, cap, bytes, &binary, 2);
 }
 
-void lg_fmt_metric(char *buf, size_t cap, double n)
+void rpt_fmt_metric(char *buf, size_t cap, double n)
 {
     fmt_units(buf, cap, n, &metric, 2);
 }
@@ -95,11 +95,11 @@ static void put_stats(FILE *f, const char *name, const struct hist *h, fmt_fn *f
     fprintf(f, "%8.2f%%\n", h ? within_stdev(h, mean, stdev) : 0.0);
 }
 
-void lg_fmt_wrk_header(FILE *f, const char *url, uint64_t duration_us, unsigned threads,
+void rpt_wrk_header(FILE *f, const char *url, uint64_t duration_us, unsigned threads,
                        unsigned connections)
 {
     char t[32];
-    lg_fmt_time_s(t, sizeof(t), (double)duration_us / 1e6);
+    rpt_fmt_time_s(t, sizeof(t), (double)duration_us / 1e6);
     fprintf(f, "Running %s test @ %s\n", t, url);
     fprintf(f, "  %u threads and %u connections\n", threads, connections);
 }
@@ -153,7 +153,7 @@ static void put_hdr_latency(FILE *f, const struct hist *h, const char *what)
     fprintf(f, "  Latency Distribution (HdrHistogram - %s)\n", what);
     for (size_t i = 0; i < sizeof(pcts) / sizeof(pcts[0]); i++) {
         fprintf(f, "%7.3f%%", pcts[i]);
-        put_units(f, (double)hist_percentile(h, pcts[i]), lg_fmt_time_us, 10);
+        put_units(f, (double)hist_percentile(h, pcts[i]), rpt_fmt_time_us, 10);
         fprintf(f, "\n");
     }
     fprintf(f, "\n  Detailed Percentile spectrum:\n");
@@ -161,12 +161,11 @@ static void put_hdr_latency(FILE *f, const struct hist *h, const char *what)
     fprintf(f, "----------------------------------------------------------\n");
 }
 
-void lg_fmt_wrk_report(FILE *f, const struct run_result *r, const struct lg_detail *d,
-                       const struct lg_wrk_fmt *o)
+void rpt_wrk_report(FILE *f, const struct run_result *r, const struct rpt_wrk_opts *o)
 {
     fprintf(f, "  Thread Stats%6s%11s%8s%12s\n", "Avg", "Stdev", "Max", "+/- Stdev");
-    put_stats(f, "Latency", r->latency, lg_fmt_time_us);
-    put_stats(f, "Req/Sec", d ? d->thread_rps : NULL, lg_fmt_metric);
+    put_stats(f, "Latency", r->latency, rpt_fmt_time_us);
+    put_stats(f, "Req/Sec", r->thread_rps, rpt_fmt_metric);
     if (r->rate_rps > 0) {
         if (o->latency)
             put_hdr_latency(f, r->latency, "Recorded Latency");
@@ -181,14 +180,14 @@ void lg_fmt_wrk_report(FILE *f, const struct run_result *r, const struct lg_deta
         fprintf(f, "  Latency Distribution\n");
         for (size_t i = 0; i < 4; i++) {
             fprintf(f, "%7.0f%%", pcts[i]);
-            put_units(f, (double)hist_percentile(r->latency, pcts[i]), lg_fmt_time_us, 10);
+            put_units(f, (double)hist_percentile(r->latency, pcts[i]), rpt_fmt_time_us, 10);
             fprintf(f, "\n");
         }
     }
     char rt[32], rb[32], tps[32];
     double runtime_s = r->duration_s > 0 ? r->duration_s : 1e-9;
-    lg_fmt_time_us(rt, sizeof(rt), r->duration_s * 1e6);
-    lg_fmt_binary(rb, sizeof(rb), (double)r->bytes_read);
+    rpt_fmt_time_us(rt, sizeof(rt), r->duration_s * 1e6);
+    rpt_fmt_binary(rb, sizeof(rb), (double)r->bytes_read);
     fprintf(f, "  %llu requests in %s, %sB read\n", (unsigned long long)r->requests, rt, rb);
     const uint64_t *e = r->errors;
     if (e[RUN_ERR_CONNECT] || e[RUN_ERR_READ] || e[RUN_ERR_WRITE] || e[RUN_ERR_TIMEOUT] ||
@@ -198,8 +197,8 @@ void lg_fmt_wrk_report(FILE *f, const struct run_result *r, const struct lg_deta
                 (unsigned long long)e[RUN_ERR_CONNECT],
                 (unsigned long long)(e[RUN_ERR_READ] + e[RUN_ERR_PARSE]),
                 (unsigned long long)e[RUN_ERR_WRITE], (unsigned long long)e[RUN_ERR_TIMEOUT]);
-        if (o->verbose && d)
-            lg_fmt_errno_table(f, d);
+        if (o->verbose)
+            rpt_errno_table(f, r);
     }
     if (e[RUN_ERR_STATUS])
         fprintf(f, "  Non-2xx or 3xx responses: %llu\n", (unsigned long long)e[RUN_ERR_STATUS]);
@@ -210,17 +209,17 @@ void lg_fmt_wrk_report(FILE *f, const struct run_result *r, const struct lg_deta
                     (unsigned long long)r->status[i].count);
     }
     fprintf(f, "Requests/sec: %9.2f\n", (double)r->requests / runtime_s);
-    lg_fmt_binary(tps, sizeof(tps), (double)r->bytes_read / runtime_s);
+    rpt_fmt_binary(tps, sizeof(tps), (double)r->bytes_read / runtime_s);
     fprintf(f, "Transfer/sec: %10sB\n", tps);
 }
 
-void lg_fmt_errno_table(FILE *f, const struct lg_detail *d)
+void rpt_errno_table(FILE *f, const struct run_result *r)
 {
     for (int k = 0; k < RUN_ERR__COUNT; k++) {
         if (k == RUN_ERR_STATUS)
             continue;
-        for (int j = 0; j < LG_ERRNO_MAX; j++) {
-            uint64_t n = d->errno_counts[k][j];
+        for (int j = 0; j < RUN_ERRNO_MAX; j++) {
+            uint64_t n = r->errno_counts[k][j];
             if (!n)
                 continue;
             const char *why = j                      ? strerror(j)
