@@ -17,9 +17,9 @@
 #include "db/db.h"
 #include "reports/reports.h"
 
-#define BENCH_SECONDS 60
-#define BENCH_RPS 20000
-#define BENCH_THREADS 2
+#define BENCH_SECONDS     60
+#define BENCH_RPS         20000
+#define BENCH_THREADS     2
 #define BENCH_CONNECTIONS 50
 
 static uint64_t rng_state = 0x9e3779b97f4a7c15ull;
@@ -96,7 +96,8 @@ static int make_run(struct run_result *r)
     for (unsigned c = 0; c < BENCH_CONNECTIONS; c++)
         hist_record(r->connect_us, 60 + rng_latency_us() / 4);
     for (unsigned i = 0; i < BENCH_SECONDS * 10 * BENCH_THREADS; i++)
-        hist_record(r->thread_rps, BENCH_RPS / BENCH_THREADS - 1500 + (uint64_t)(rng_uniform() * 3000));
+        hist_record(r->thread_rps,
+                    BENCH_RPS / BENCH_THREADS - 1500 + (uint64_t)(rng_uniform() * 3000));
     for (unsigned s = 0; s < BENCH_SECONDS; s++) {
         struct sample smp;
         if (sample_init(&smp, HIST_SIG_BITS_COARSE, (int64_t)r->start_unix_s + s))
@@ -192,19 +193,21 @@ int main(int argc, char **argv)
         second_bytes += r.timeline[i].latency_len;
     struct hist *coarse = run_second_latency(&r.timeline[0]);
     size_t json_bytes = rpt_run_json(&r, NULL, 0);
-    printf("run: %u s at %u req/s (%llu requests), %zu timeline seconds, %zu runs stored\n",
+    printf("run: %d s at %d req/s (%llu requests), %zu timeline seconds, %zu runs stored\n",
            BENCH_SECONDS, BENCH_RPS, (unsigned long long)r.requests, r.ntimeline, nruns);
     printf("db_run_insert             %.2f ms (median)\n", insert_ms);
     printf("db_run_load               %.2f ms (median; %.2f ms of it deserializing the timeline)\n",
            load_ms, validate_ms);
     printf("db_run_list (%zu runs)     %.2f ms (median)\n", nruns, list_ms);
-    printf("file size                 %.1f KiB per run\n", (double)st.st_size / 1024.0 / (double)nruns);
+    printf("file size                 %.1f KiB per run\n",
+           (double)st.st_size / 1024.0 / (double)nruns);
     printf("latency histogram         %zu bytes serialized, %zu KiB in memory\n",
            hist_serialize(r.latency, NULL, 0), hist_bytes(r.latency) / 1024);
     printf("ttfb, connect, thread_rps %zu, %zu, %zu bytes serialized\n",
            hist_serialize(r.ttfb_us, NULL, 0), hist_serialize(r.connect_us, NULL, 0),
            hist_serialize(r.thread_rps, NULL, 0));
-    printf("second histogram          %zu bytes serialized on average (%zu in all), %zu KiB in memory\n",
+    printf("second histogram          %zu bytes serialized on average (%zu in all), %zu KiB in "
+           "memory\n",
            second_bytes / r.ntimeline, second_bytes, coarse ? hist_bytes(coarse) / 1024 : 0);
     printf("run JSON                  %zu bytes\n", json_bytes);
     hist_free(coarse);

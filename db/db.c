@@ -502,8 +502,8 @@ static int insert_errors(struct db *db, int64_t id, const struct run_result *r)
 
 static int insert_errnos(struct db *db, int64_t id, const struct run_result *r)
 {
-    sqlite3_stmt *st = prepare(
-        db, "INSERT INTO run_errnos (run_id, class, errno, count) VALUES (?1, ?2, ?3, ?4)");
+    sqlite3_stmt *st =
+        prepare(db, "INSERT INTO run_errnos (run_id, class, errno, count) VALUES (?1, ?2, ?3, ?4)");
     if (!st)
         return -1;
     int rc = 0;
@@ -731,8 +731,7 @@ static int load_errors(struct db *db, int64_t id, struct run_result *out)
 
 static int load_errnos(struct db *db, int64_t id, struct run_result *out)
 {
-    sqlite3_stmt *st =
-        prepare(db, "SELECT class, errno, count FROM run_errnos WHERE run_id = ?1");
+    sqlite3_stmt *st = prepare(db, "SELECT class, errno, count FROM run_errnos WHERE run_id = ?1");
     if (!st)
         return -1;
     sqlite3_bind_int64(st, 1, id);

@@ -216,9 +216,9 @@ static int64_t insert_old_run(const char *path, const struct run_result *r, bool
     sqlite3_finalize(st);
     int64_t id = sqlite3_last_insert_rowid(s);
 
-    ck_assert_int_eq(sqlite3_prepare_v2(s, "INSERT INTO run_errors VALUES (?1, ?2, ?3)", -1, &st,
-                                        NULL),
-                     SQLITE_OK);
+    ck_assert_int_eq(
+        sqlite3_prepare_v2(s, "INSERT INTO run_errors VALUES (?1, ?2, ?3)", -1, &st, NULL),
+        SQLITE_OK);
     for (int i = 0; i < RUN_ERR__COUNT; i++) {
         if (!r->errors[i])
             continue;
@@ -229,9 +229,9 @@ static int64_t insert_old_run(const char *path, const struct run_result *r, bool
         sqlite3_reset(st);
     }
     sqlite3_finalize(st);
-    ck_assert_int_eq(sqlite3_prepare_v2(s, "INSERT INTO run_status VALUES (?1, ?2, ?3)", -1, &st,
-                                        NULL),
-                     SQLITE_OK);
+    ck_assert_int_eq(
+        sqlite3_prepare_v2(s, "INSERT INTO run_status VALUES (?1, ?2, ?3)", -1, &st, NULL),
+        SQLITE_OK);
     for (size_t i = 0; i < r->nstatus; i++) {
         sqlite3_bind_int64(st, 1, id);
         sqlite3_bind_int(st, 2, r->status[i].code);
@@ -820,8 +820,7 @@ START_TEST(test_db_delete_removes_every_child_row)
 
     sqlite3 *s;
     char sql[256];
-    static const char *const children[] = {"run_errors", "run_errnos", "run_status",
-                                           "run_seconds"};
+    static const char *const children[] = {"run_errors", "run_errnos", "run_status", "run_seconds"};
     ck_assert_int_eq(sqlite3_open(dbpath, &s), SQLITE_OK);
     for (size_t i = 0; i < sizeof(children) / sizeof(children[0]); i++) {
         snprintf(sql, sizeof(sql), "SELECT count(*) FROM %s WHERE run_id = %lld", children[i],

@@ -140,8 +140,7 @@ START_TEST(test_run_json_has_every_documented_field)
     ck_assert_double_eq(num(obj(doc, "connect_us"), "max"), 129);
     ck_assert_double_eq(num(obj(doc, "ttfb_us"), "count"), 3000);
     ck_assert_double_eq(num(obj(doc, "connect_req_us"), "count"), 3000);
-    ck_assert_double_eq(num(obj(doc, "connect_req_us"), "max"),
-                        (double)hist_max(r.connect_req_us));
+    ck_assert_double_eq(num(obj(doc, "connect_req_us"), "max"), (double)hist_max(r.connect_req_us));
     ck_assert_double_eq(num(obj(doc, "processing_us"), "count"), 3000);
     ck_assert_double_eq(num(obj(doc, "processing_us"), "p99"),
                         (double)hist_percentile(r.processing_us, 99));
@@ -186,7 +185,7 @@ START_TEST(test_run_json_timeline_keeps_partial_seconds_gaps_and_old_seconds)
     fixture_run(&r, 4, 100, 100);
     r.timeline[0].duration_us = 750000; /* the run started 0.25 s into its first second */
     r.timeline[3].duration_us = 250001;
-    r.timeline[3].unix_s += 2; /* no response ended in two seconds: no entries for them */
+    r.timeline[3].unix_s += 2;   /* no response ended in two seconds: no entries for them */
     free(r.timeline[2].latency); /* a second loaded from a store older than schema 3 */
     r.timeline[2].latency = NULL;
     r.timeline[2].latency_len = 0;
@@ -251,9 +250,8 @@ START_TEST(test_run_json_of_an_empty_run_is_valid)
     struct run_result r;
     memset(&r, 0, sizeof(r));
     cJSON *doc = render(&r);
-    static const char *const hists[] = {"latency_us",     "latency_uncorrected_us",
-                                        "connect_us",     "ttfb_us",
-                                        "connect_req_us", "processing_us",
+    static const char *const hists[] = {"latency_us", "latency_uncorrected_us", "connect_us",
+                                        "ttfb_us",    "connect_req_us",         "processing_us",
                                         "thread_rps"};
     for (size_t i = 0; i < sizeof(hists) / sizeof(hists[0]); i++)
         ck_assert_msg(cJSON_IsNull(obj(doc, hists[i])), "%s is not null", hists[i]);
