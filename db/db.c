@@ -89,6 +89,53 @@ static const char *const migrations[DB_SCHEMA_VERSION] = {
     "CREATE INDEX runs_tier ON runs(tier);"
     "CREATE INDEX runs_tool ON runs(tool);"
     "CREATE INDEX runs_group ON runs(group_id);",
+    /* 2 -> 3: everything in struct run_result, so a stored run prints again in its ab or wrk
+     * layout: the request counters and three more histograms on runs, errors by class and errno,
+     * and a timeline keyed by wall-clock second with its duration and a latency histogram.
+     * Counters of older runs stay NULL (never measured), not 0. Old timeline rows were keyed by
+     * the offset from the start; they become whole seconds after floor(start_unix_s) with no
+     * histogram, and p90_us/max_us NULL since they were never recorded. A `second` that already
+     * looks like a Unix time (>= 10^9; no run lasts 31 years) came from the build between
+     * schema 2 and 3, which stored unix_s there, and is kept. */
+    "ALTER TABLE runs ADD COLUMN requests_sent INTEGER;"
+    "ALTER TABLE runs ADD COLUMN body_bytes_sent INTEGER;"
+    "ALTER TABLE runs ADD COLUMN connections_opened INTEGER;"
+    "ALTER TABLE runs ADD COLUMN keepalive_responses INTEGER;"
+    "ALTER TABLE runs ADD COLUMN hist_connect_req BLOB;"
+    "ALTER TABLE runs ADD COLUMN hist_processing BLOB;"
+    "ALTER TABLE runs ADD COLUMN hist_thread_rps BLOB;"
+    "CREATE TABLE run_errnos ("
+    "  run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,"
+    "  class TEXT NOT NULL,"
+    "  errno INTEGER NOT NULL,"
+    "  count INTEGER NOT NULL,"
+    "  PRIMARY KEY (run_id, class, errno)) WITHOUT ROWID;"
+    "ALTER TABLE run_seconds RENAME TO run_seconds_v2;"
+    /* A rowid table, unlike the small-row tables: a second's row carries a ~1.5 KB histogram,
+     * and WITHOUT ROWID rows over ~1 KB spill into overflow pages (measured with bench/store.sh:
+     * twice the file size, 1.1 ms instead of 0.6 ms per insert). */
+    "CREATE TABLE run_seconds ("
+    "  run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,"
+    "  unix_s INTEGER NOT NULL,"
+    "  duration_us INTEGER NOT NULL,"
+    "  requests INTEGER NOT NULL,"
+    "  errors INTEGER NOT NULL,"
+    "  bytes INTEGER NOT NULL,"
+    "  p50_us INTEGER NOT NULL,"
+    "  p90_us INTEGER,"
+    "  p99_us INTEGER NOT NULL,"
+    "  max_us INTEGER,"
+    "  latency BLOB,"
+    "  PRIMARY KEY (run_id, unix_s));"
+    "INSERT INTO run_seconds (run_id, unix_s, duration_us, requests, errors, bytes, p50_us,"
+    "  p99_us)"
+    " SELECT s.run_id,"
+    "  CASE WHEN s.second >= 1000000000 THEN s.second"
+    "  ELSE CAST(r.start_unix_s AS INTEGER)"
+    "    - (r.start_unix_s < CAST(r.start_unix_s AS INTEGER)) + s.second END,"
+    "  1000000, s.requests, s.errors, s.bytes, s.p50_us, s.p99_us"
+    " FROM run_seconds_v2 s JOIN runs r ON r.id = s.run_id;"
+    "DROP TABLE run_seconds_v2;",
 };
 
 static void set_err(struct db *db, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -317,16 +364,17 @@ int db_schema_version(struct db *db)
 
 /* ---- runs ---- */
 
+/* Binds a serialized histogram (NULL h: SQL NULL). The buffer is handed to SQLite, which frees
+ * it when the statement is done with it. */
 static int bind_hist(sqlite3_stmt *st, int col, const struct hist *h)
 {
     if (!h)
         return sqlite3_bind_null(st, col);
-    size_t need = hist_serialize(h, NULL, 0);
-    uint8_t *buf = malloc(need);
-    if (!buf)
+    uint8_t *buf;
+    size_t len;
+    if (hist_serialize_alloc(h, &buf, &len) != 0)
         return SQLITE_NOMEM;
-    hist_serialize(h, buf, need);
-    return sqlite3_bind_blob(st, col, buf, (int)need, free);
+    return sqlite3_bind_blob64(st, col, buf, (sqlite3_uint64)len, free);
 }
 
 static int bind_text(sqlite3_stmt *st, int col, const char *s)
@@ -334,18 +382,29 @@ static int bind_text(sqlite3_stmt *st, int col, const char *s)
     return s ? sqlite3_bind_text(st, col, s, -1, SQLITE_TRANSIENT) : sqlite3_bind_null(st, col);
 }
 
+/* Counters are uint64_t and SQLite integers int64: values above INT64_MAX are stored as their
+ * two's-complement bit pattern and read back the same way, so every value round-trips. */
+static int bind_u64(sqlite3_stmt *st, int col, uint64_t v)
+{
+    return sqlite3_bind_int64(st, col, (int64_t)v);
+}
+
 static const char insert_run_sql[] =
     "INSERT INTO runs (group_id, tool, engine, cmdline, config_json, target, label, tier,"
     " start_unix_s, duration_s, threads, connections, rate_rps, requests, bytes_read,"
     " bytes_written, errors_total, length_errors, server_software, doc_bytes, html_bytes, rps,"
     " min_us, mean_us, stdev_us, p50_us, p75_us, p90_us, p99_us, p999_us, max_us,"
-    " hist_latency, hist_latency_uncorrected, hist_connect, hist_ttfb)"
+    " hist_latency, hist_latency_uncorrected, hist_connect, hist_ttfb, requests_sent,"
+    " body_bytes_sent, connections_opened, keepalive_responses, hist_connect_req,"
+    " hist_processing, hist_thread_rps)"
     " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18,"
-    " ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27, ?28, ?29, ?30, ?31, ?32, ?33, ?34, ?35)";
+    " ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27, ?28, ?29, ?30, ?31, ?32, ?33, ?34, ?35, ?36,"
+    " ?37, ?38, ?39, ?40, ?41, ?42)";
 
 static int bind_run(sqlite3_stmt *st, const struct run_result *r)
 {
-    const struct hist *h = r->latency;
+    struct sample_latency l;
+    sample_latency_of(r->latency, &l); /* zeroes when there is no latency histogram */
     int rc = 0;
     rc |= r->group_id > 0 ? sqlite3_bind_int64(st, 1, r->group_id) : sqlite3_bind_null(st, 1);
     rc |= bind_text(st, 2, r->tool);
@@ -360,26 +419,35 @@ static int bind_run(sqlite3_stmt *st, const struct run_result *r)
     rc |= sqlite3_bind_int64(st, 11, r->threads);
     rc |= sqlite3_bind_int64(st, 12, r->connections);
     rc |= sqlite3_bind_double(st, 13, r->rate_rps);
-    rc |= sqlite3_bind_int64(st, 14, (int64_t)r->requests);
-    rc |= sqlite3_bind_int64(st, 15, (int64_t)r->bytes_read);
-    rc |= sqlite3_bind_int64(st, 16, (int64_t)r->bytes_written);
-    rc |= sqlite3_bind_int64(st, 17, (int64_t)run_errors_total(r));
-    rc |= sqlite3_bind_int64(st, 18, (int64_t)r->length_errors);
+    rc |= bind_u64(st, 14, r->requests);
+    rc |= bind_u64(st, 15, r->bytes_read);
+    rc |= bind_u64(st, 16, r->bytes_written);
+    rc |= bind_u64(st, 17, run_errors_total(r));
+    rc |= bind_u64(st, 18, r->length_errors);
     rc |= bind_text(st, 19, r->server_software);
-    rc |= sqlite3_bind_int64(st, 20, (int64_t)r->doc_bytes);
-    rc |= sqlite3_bind_int64(st, 21, (int64_t)r->html_bytes);
+    rc |= bind_u64(st, 20, r->doc_bytes);
+    rc |= bind_u64(st, 21, r->html_bytes);
     rc |= sqlite3_bind_double(st, 22, run_rps(r));
-    rc |= sqlite3_bind_int64(st, 23, h ? (int64_t)hist_min(h) : 0);
-    rc |= sqlite3_bind_double(st, 24, h ? hist_mean(h) : 0.0);
-    rc |= sqlite3_bind_double(st, 25, h ? hist_stdev(h) : 0.0);
-    static const double pcts[] = {50, 75, 90, 99, 99.9};
-    for (int i = 0; i < 5; i++)
-        rc |= sqlite3_bind_int64(st, 26 + i, h ? (int64_t)hist_percentile(h, pcts[i]) : 0);
-    rc |= sqlite3_bind_int64(st, 31, h ? (int64_t)hist_max(h) : 0);
+    rc |= bind_u64(st, 23, l.min_us);
+    rc |= sqlite3_bind_double(st, 24, l.mean_us);
+    rc |= sqlite3_bind_double(st, 25, l.stdev_us);
+    rc |= bind_u64(st, 26, l.p50_us);
+    rc |= bind_u64(st, 27, l.p75_us);
+    rc |= bind_u64(st, 28, l.p90_us);
+    rc |= bind_u64(st, 29, l.p99_us);
+    rc |= bind_u64(st, 30, l.p999_us);
+    rc |= bind_u64(st, 31, l.max_us);
     rc |= bind_hist(st, 32, r->latency);
     rc |= bind_hist(st, 33, r->latency_uncorrected);
     rc |= bind_hist(st, 34, r->connect_us);
     rc |= bind_hist(st, 35, r->ttfb_us);
+    rc |= bind_u64(st, 36, r->requests_sent);
+    rc |= bind_u64(st, 37, r->body_bytes_sent);
+    rc |= bind_u64(st, 38, r->connections_opened);
+    rc |= bind_u64(st, 39, r->keepalive_responses);
+    rc |= bind_hist(st, 40, r->connect_req_us);
+    rc |= bind_hist(st, 41, r->processing_us);
+    rc |= bind_hist(st, 42, r->thread_rps);
     return rc;
 }
 
@@ -395,9 +463,15 @@ static sqlite3_stmt *prepare(struct db *db, const char *sql)
     return st;
 }
 
-/* Steps a statement that returns no rows, then resets it for the next bindings. */
-static int step_done(struct db *db, sqlite3_stmt *st, const char *what)
+/* Steps a statement that returns no rows, then resets it for the next bindings. bind_rc is what
+ * the caller's binds returned (OR-ed): a failed bind fails the step with the same message. */
+static int step_done(struct db *db, sqlite3_stmt *st, int bind_rc, const char *what)
 {
+    if (bind_rc != SQLITE_OK) {
+        set_err(db, "%s: %s: %s", db->path, what, sqlite3_errstr(bind_rc));
+        sqlite3_reset(st);
+        return -1;
+    }
     int rc = sqlite3_step(st);
     sqlite3_reset(st);
     if (rc != SQLITE_DONE) {
@@ -407,73 +481,115 @@ static int step_done(struct db *db, sqlite3_stmt *st, const char *what)
     return 0;
 }
 
-int db_run_insert(struct db *db, struct run_result *r)
+static int insert_errors(struct db *db, int64_t id, const struct run_result *r)
 {
-    sqlite3_stmt *st = NULL;
-    if (exec(db, "BEGIN IMMEDIATE", "cannot start a transaction"))
+    sqlite3_stmt *st =
+        prepare(db, "INSERT INTO run_errors (run_id, class, count) VALUES (?1, ?2, ?3)");
+    if (!st)
         return -1;
-    st = prepare(db, insert_run_sql);
-    if (!st)
-        goto fail;
-    if (bind_run(st, r) != SQLITE_OK) {
-        set_sql_err(db, "cannot bind the run");
-        goto fail;
-    }
-    if (step_done(db, st, "cannot insert the run"))
-        goto fail;
-    sqlite3_finalize(st);
-    int64_t id = sqlite3_last_insert_rowid(db->sql);
-
-    st = prepare(db, "INSERT INTO run_errors (run_id, class, count) VALUES (?1, ?2, ?3)");
-    if (!st)
-        goto fail;
-    for (int i = 0; i < RUN_ERR__COUNT; i++) {
+    int rc = 0;
+    for (int i = 0; rc == 0 && i < RUN_ERR__COUNT; i++) {
         if (!r->errors[i])
             continue;
-        sqlite3_bind_int64(st, 1, id);
-        sqlite3_bind_text(st, 2, run_err_names[i], -1, SQLITE_STATIC);
-        sqlite3_bind_int64(st, 3, (int64_t)r->errors[i]);
-        if (step_done(db, st, "cannot insert errors"))
-            goto fail;
+        int b = sqlite3_bind_int64(st, 1, id);
+        b |= sqlite3_bind_text(st, 2, run_err_names[i], -1, SQLITE_STATIC);
+        b |= bind_u64(st, 3, r->errors[i]);
+        rc = step_done(db, st, b, "cannot insert errors");
     }
     sqlite3_finalize(st);
+    return rc;
+}
 
-    st = prepare(db, "INSERT INTO run_status (run_id, code, count) VALUES (?1, ?2, ?3)");
+static int insert_errnos(struct db *db, int64_t id, const struct run_result *r)
+{
+    sqlite3_stmt *st =
+        prepare(db, "INSERT INTO run_errnos (run_id, class, errno, count) VALUES (?1, ?2, ?3, ?4)");
     if (!st)
-        goto fail;
-    for (size_t i = 0; i < r->nstatus; i++) {
-        sqlite3_bind_int64(st, 1, id);
-        sqlite3_bind_int(st, 2, r->status[i].code);
-        sqlite3_bind_int64(st, 3, (int64_t)r->status[i].count);
-        if (step_done(db, st, "cannot insert status counts"))
-            goto fail;
+        return -1;
+    int rc = 0;
+    for (int i = 0; rc == 0 && i < RUN_ERR__COUNT; i++) {
+        for (int e = 0; rc == 0 && e < RUN_ERRNO_MAX; e++) {
+            if (!r->errno_counts[i][e])
+                continue;
+            int b = sqlite3_bind_int64(st, 1, id);
+            b |= sqlite3_bind_text(st, 2, run_err_names[i], -1, SQLITE_STATIC);
+            b |= sqlite3_bind_int(st, 3, e);
+            b |= bind_u64(st, 4, r->errno_counts[i][e]);
+            rc = step_done(db, st, b, "cannot insert errno counts");
+        }
     }
     sqlite3_finalize(st);
+    return rc;
+}
 
-    st = prepare(db, "INSERT INTO run_seconds (run_id, second, requests, errors, bytes, p50_us,"
-                     " p99_us) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)");
+static int insert_status(struct db *db, int64_t id, const struct run_result *r)
+{
+    sqlite3_stmt *st =
+        prepare(db, "INSERT INTO run_status (run_id, code, count) VALUES (?1, ?2, ?3)");
     if (!st)
-        goto fail;
-    for (size_t i = 0; i < r->ntimeline; i++) {
+        return -1;
+    int rc = 0;
+    for (size_t i = 0; rc == 0 && i < r->nstatus; i++) {
+        int b = sqlite3_bind_int64(st, 1, id);
+        b |= sqlite3_bind_int(st, 2, r->status[i].code);
+        b |= bind_u64(st, 3, r->status[i].count);
+        rc = step_done(db, st, b, "cannot insert status counts");
+    }
+    sqlite3_finalize(st);
+    return rc;
+}
+
+static int insert_timeline(struct db *db, int64_t id, const struct run_result *r)
+{
+    sqlite3_stmt *st = prepare(db, "INSERT INTO run_seconds (run_id, unix_s, duration_us,"
+                                   " requests, errors, bytes, p50_us, p90_us, p99_us, max_us,"
+                                   " latency) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10,"
+                                   " ?11)");
+    if (!st)
+        return -1;
+    int rc = 0;
+    for (size_t i = 0; rc == 0 && i < r->ntimeline; i++) {
         const struct run_second *s = &r->timeline[i];
-        sqlite3_bind_int64(st, 1, id);
-        sqlite3_bind_int64(st, 2, s->unix_s);
-        sqlite3_bind_int64(st, 3, (int64_t)s->requests);
-        sqlite3_bind_int64(st, 4, (int64_t)s->errors);
-        sqlite3_bind_int64(st, 5, (int64_t)s->bytes);
-        sqlite3_bind_int64(st, 6, (int64_t)s->p50_us);
-        sqlite3_bind_int64(st, 7, (int64_t)s->p99_us);
-        if (step_done(db, st, "cannot insert the timeline"))
-            goto fail;
+        int b = sqlite3_bind_int64(st, 1, id);
+        b |= sqlite3_bind_int64(st, 2, s->unix_s);
+        b |= bind_u64(st, 3, s->duration_us);
+        b |= bind_u64(st, 4, s->requests);
+        b |= bind_u64(st, 5, s->errors);
+        b |= bind_u64(st, 6, s->bytes);
+        b |= bind_u64(st, 7, s->p50_us);
+        b |= bind_u64(st, 8, s->p90_us);
+        b |= bind_u64(st, 9, s->p99_us);
+        b |= bind_u64(st, 10, s->max_us);
+        /* The blob is stored as it is (no re-encoding), so it loads back byte for byte. */
+        b |= s->latency ? sqlite3_bind_blob64(st, 11, s->latency, (sqlite3_uint64)s->latency_len,
+                                              SQLITE_STATIC)
+                        : sqlite3_bind_null(st, 11);
+        rc = step_done(db, st, b, "cannot insert the timeline");
     }
     sqlite3_finalize(st);
-    st = NULL;
+    return rc;
+}
+
+int db_run_insert(struct db *db, struct run_result *r)
+{
+    if (exec(db, "BEGIN IMMEDIATE", "cannot start a transaction"))
+        return -1;
+    sqlite3_stmt *st = prepare(db, insert_run_sql);
+    if (!st)
+        goto fail;
+    int rc = step_done(db, st, bind_run(st, r), "cannot insert the run");
+    sqlite3_finalize(st);
+    if (rc)
+        goto fail;
+    int64_t id = sqlite3_last_insert_rowid(db->sql);
+    if (insert_errors(db, id, r) || insert_errnos(db, id, r) || insert_status(db, id, r) ||
+        insert_timeline(db, id, r))
+        goto fail;
     if (exec(db, "COMMIT", "cannot commit the run"))
         goto fail;
     r->id = id;
     return 0;
 fail:
-    sqlite3_finalize(st);
     sqlite3_exec(db->sql, "ROLLBACK", NULL, NULL, NULL);
     return -1;
 }
@@ -495,7 +611,14 @@ static char *dup_text(sqlite3_stmt *st, int col, int *nomem)
     return d;
 }
 
-/* NULL column -> NULL; a malformed blob sets *bad. */
+static uint64_t column_u64(sqlite3_stmt *st, int col)
+{
+    return (uint64_t)sqlite3_column_int64(st, col); /* NULL reads as 0 */
+}
+
+/* NULL column -> NULL; a malformed blob sets *bad. hist_deserialize validates the whole blob
+ * (shape, bucket order, counts against the total), so a damaged file gives an error here rather
+ * than wrong figures later. */
 static struct hist *load_hist(sqlite3_stmt *st, int col, int *bad)
 {
     if (sqlite3_column_type(st, col) == SQLITE_NULL)
@@ -512,7 +635,9 @@ static const char load_run_sql[] =
     "SELECT id, group_id, tool, engine, cmdline, config_json, target, label, tier,"
     " start_unix_s, duration_s, threads, connections, rate_rps, requests, bytes_read,"
     " bytes_written, length_errors, server_software, doc_bytes, html_bytes,"
-    " hist_latency, hist_latency_uncorrected, hist_connect, hist_ttfb FROM runs WHERE id = ?1";
+    " hist_latency, hist_latency_uncorrected, hist_connect, hist_ttfb, requests_sent,"
+    " body_bytes_sent, connections_opened, keepalive_responses, hist_connect_req,"
+    " hist_processing, hist_thread_rps FROM runs WHERE id = ?1";
 
 static int load_main_row(struct db *db, int64_t id, struct run_result *out)
 {
@@ -545,17 +670,24 @@ static int load_main_row(struct db *db, int64_t id, struct run_result *out)
     out->threads = (unsigned)sqlite3_column_int64(st, 11);
     out->connections = (unsigned)sqlite3_column_int64(st, 12);
     out->rate_rps = sqlite3_column_double(st, 13);
-    out->requests = (uint64_t)sqlite3_column_int64(st, 14);
-    out->bytes_read = (uint64_t)sqlite3_column_int64(st, 15);
-    out->bytes_written = (uint64_t)sqlite3_column_int64(st, 16);
-    out->length_errors = (uint64_t)sqlite3_column_int64(st, 17);
+    out->requests = column_u64(st, 14);
+    out->bytes_read = column_u64(st, 15);
+    out->bytes_written = column_u64(st, 16);
+    out->length_errors = column_u64(st, 17);
     copy_text(out->server_software, sizeof(out->server_software), st, 18);
-    out->doc_bytes = (uint64_t)sqlite3_column_int64(st, 19);
-    out->html_bytes = (uint64_t)sqlite3_column_int64(st, 20);
+    out->doc_bytes = column_u64(st, 19);
+    out->html_bytes = column_u64(st, 20);
     out->latency = load_hist(st, 21, &bad);
     out->latency_uncorrected = load_hist(st, 22, &bad);
     out->connect_us = load_hist(st, 23, &bad);
     out->ttfb_us = load_hist(st, 24, &bad);
+    out->requests_sent = column_u64(st, 25);
+    out->body_bytes_sent = column_u64(st, 26);
+    out->connections_opened = column_u64(st, 27);
+    out->keepalive_responses = column_u64(st, 28);
+    out->connect_req_us = load_hist(st, 29, &bad);
+    out->processing_us = load_hist(st, 30, &bad);
+    out->thread_rps = load_hist(st, 31, &bad);
     sqlite3_finalize(st);
     if (nomem) {
         set_err(db, "%s: out of memory loading run %lld", db->path, (long long)id);
@@ -568,6 +700,15 @@ static int load_main_row(struct db *db, int64_t id, struct run_result *out)
     return 0;
 }
 
+/* The index of a class name, or -1 for a class this binary does not know (a newer writer's). */
+static int err_class_of(const unsigned char *name)
+{
+    for (int i = 0; name && i < RUN_ERR__COUNT; i++)
+        if (!strcmp((const char *)name, run_err_names[i]))
+            return i;
+    return -1;
+}
+
 static int load_errors(struct db *db, int64_t id, struct run_result *out)
 {
     sqlite3_stmt *st = prepare(db, "SELECT class, count FROM run_errors WHERE run_id = ?1");
@@ -576,15 +717,35 @@ static int load_errors(struct db *db, int64_t id, struct run_result *out)
     sqlite3_bind_int64(st, 1, id);
     int rc;
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        const char *cls = (const char *)sqlite3_column_text(st, 0);
-        /* A class this binary does not know (from a newer writer) is dropped. */
-        for (int i = 0; cls && i < RUN_ERR__COUNT; i++)
-            if (!strcmp(cls, run_err_names[i]))
-                out->errors[i] = (uint64_t)sqlite3_column_int64(st, 1);
+        int cls = err_class_of(sqlite3_column_text(st, 0));
+        if (cls >= 0)
+            out->errors[cls] = column_u64(st, 1);
     }
     sqlite3_finalize(st);
     if (rc != SQLITE_DONE) {
         set_sql_err(db, "cannot read errors");
+        return -1;
+    }
+    return 0;
+}
+
+static int load_errnos(struct db *db, int64_t id, struct run_result *out)
+{
+    sqlite3_stmt *st = prepare(db, "SELECT class, errno, count FROM run_errnos WHERE run_id = ?1");
+    if (!st)
+        return -1;
+    sqlite3_bind_int64(st, 1, id);
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        int cls = err_class_of(sqlite3_column_text(st, 0));
+        int64_t e = sqlite3_column_int64(st, 1);
+        /* run.h: errno values this binary does not count one by one count under 0. */
+        if (cls >= 0)
+            out->errno_counts[cls][e > 0 && e < RUN_ERRNO_MAX ? e : 0] += column_u64(st, 2);
+    }
+    sqlite3_finalize(st);
+    if (rc != SQLITE_DONE) {
+        set_sql_err(db, "cannot read errno counts");
         return -1;
     }
     return 0;
@@ -599,7 +760,7 @@ static int load_status(struct db *db, int64_t id, struct run_result *out)
     sqlite3_bind_int64(st, 1, id);
     int rc;
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        if (run_status_add(out, sqlite3_column_int(st, 0), (uint64_t)sqlite3_column_int64(st, 1))) {
+        if (run_status_add(out, sqlite3_column_int(st, 0), column_u64(st, 1))) {
             sqlite3_finalize(st);
             set_err(db, "%s: out of memory", db->path);
             return -1;
@@ -613,10 +774,34 @@ static int load_status(struct db *db, int64_t id, struct run_result *out)
     return 0;
 }
 
+/* Copies a second's latency blob into s. A blob that does not deserialize is refused here, at
+ * load, so no caller mistakes it for a pre-schema-3 second (latency NULL). Returns 0, -1 (no
+ * memory) or 1 (malformed). */
+static int load_second_latency(sqlite3_stmt *st, int col, struct run_second *s)
+{
+    if (sqlite3_column_type(st, col) == SQLITE_NULL)
+        return 0;
+    const uint8_t *blob = sqlite3_column_blob(st, col);
+    int n = sqlite3_column_bytes(st, col);
+    if (!blob || n <= 0)
+        return 1;
+    struct hist *h = hist_deserialize(blob, (size_t)n);
+    if (!h)
+        return 1;
+    hist_free(h);
+    s->latency = malloc((size_t)n);
+    if (!s->latency)
+        return -1;
+    memcpy(s->latency, blob, (size_t)n);
+    s->latency_len = (size_t)n;
+    return 0;
+}
+
 static int load_timeline(struct db *db, int64_t id, struct run_result *out)
 {
-    sqlite3_stmt *st = prepare(db, "SELECT second, requests, errors, bytes, p50_us, p99_us"
-                                   " FROM run_seconds WHERE run_id = ?1 ORDER BY second");
+    sqlite3_stmt *st =
+        prepare(db, "SELECT unix_s, duration_us, requests, errors, bytes, p50_us, p90_us,"
+                    " p99_us, max_us, latency FROM run_seconds WHERE run_id = ?1 ORDER BY unix_s");
     if (!st)
         return -1;
     sqlite3_bind_int64(st, 1, id);
@@ -626,22 +811,31 @@ static int load_timeline(struct db *db, int64_t id, struct run_result *out)
         if (out->ntimeline == cap) {
             size_t ncap = cap ? cap * 2 : 64;
             struct run_second *t = realloc(out->timeline, ncap * sizeof(*t));
-            if (!t) {
-                sqlite3_finalize(st);
-                set_err(db, "%s: out of memory", db->path);
-                return -1;
-            }
+            if (!t)
+                goto nomem;
             out->timeline = t;
             cap = ncap;
         }
         struct run_second *s = &out->timeline[out->ntimeline++];
         memset(s, 0, sizeof(*s));
         s->unix_s = sqlite3_column_int64(st, 0);
-        s->requests = (uint64_t)sqlite3_column_int64(st, 1);
-        s->errors = (uint64_t)sqlite3_column_int64(st, 2);
-        s->bytes = (uint64_t)sqlite3_column_int64(st, 3);
-        s->p50_us = (uint64_t)sqlite3_column_int64(st, 4);
-        s->p99_us = (uint64_t)sqlite3_column_int64(st, 5);
+        s->duration_us = column_u64(st, 1);
+        s->requests = column_u64(st, 2);
+        s->errors = column_u64(st, 3);
+        s->bytes = column_u64(st, 4);
+        s->p50_us = column_u64(st, 5);
+        s->p90_us = column_u64(st, 6); /* NULL (a pre-schema-3 second) reads as 0 */
+        s->p99_us = column_u64(st, 7);
+        s->max_us = column_u64(st, 8);
+        int lrc = load_second_latency(st, 9, s);
+        if (lrc < 0)
+            goto nomem;
+        if (lrc > 0) {
+            set_err(db, "%s: run %lld has a malformed histogram in second %lld", db->path,
+                    (long long)id, (long long)s->unix_s);
+            sqlite3_finalize(st);
+            return -1;
+        }
     }
     sqlite3_finalize(st);
     if (rc != SQLITE_DONE) {
@@ -649,6 +843,10 @@ static int load_timeline(struct db *db, int64_t id, struct run_result *out)
         return -1;
     }
     return 0;
+nomem:
+    sqlite3_finalize(st);
+    set_err(db, "%s: out of memory", db->path);
+    return -1;
 }
 
 int db_run_load(struct db *db, int64_t id, struct run_result *out)
@@ -660,6 +858,8 @@ int db_run_load(struct db *db, int64_t id, struct run_result *out)
     int rc = load_main_row(db, id, out);
     if (rc == 0)
         rc = load_errors(db, id, out);
+    if (rc == 0)
+        rc = load_errnos(db, id, out);
     if (rc == 0)
         rc = load_status(db, id, out);
     if (rc == 0)
@@ -676,7 +876,7 @@ int db_run_delete(struct db *db, int64_t id)
     if (!st)
         return -1;
     sqlite3_bind_int64(st, 1, id);
-    int rc = step_done(db, st, "cannot delete the run");
+    int rc = step_done(db, st, SQLITE_OK, "cannot delete the run");
     sqlite3_finalize(st);
     if (rc)
         return -1;
@@ -775,10 +975,10 @@ int db_group_create(struct db *db, const char *kind, const char *name, int64_t *
         prepare(db, "INSERT INTO groups (kind, name, created_unix_s) VALUES (?1, ?2, ?3)");
     if (!st)
         return -1;
-    bind_text(st, 1, kind ? kind : "");
-    bind_text(st, 2, name ? name : "");
-    sqlite3_bind_double(st, 3, (double)ts.tv_sec + (double)ts.tv_nsec / 1e9);
-    int rc = step_done(db, st, "cannot create the group");
+    int b = bind_text(st, 1, kind ? kind : "");
+    b |= bind_text(st, 2, name ? name : "");
+    b |= sqlite3_bind_double(st, 3, (double)ts.tv_sec + (double)ts.tv_nsec / 1e9);
+    int rc = step_done(db, st, b, "cannot create the group");
     sqlite3_finalize(st);
     if (rc)
         return -1;

@@ -1,6 +1,8 @@
-/* db/db.h: the result store. One SQLite file holds every run (struct run_result, common/run.h):
- * its settings, totals, errors, status counts, summary latencies as columns, the merged latency
- * histograms serialized (so later merges and percentiles stay exact) and the per-second timeline.
+/* db/db.h: the result store. One SQLite file holds every run (struct run_result, common/run.h),
+ * all of it, so a stored run can be printed again in its ab or wrk layout: its settings, totals,
+ * errors by class and errno, status counts, summary latencies as columns, every histogram
+ * serialized (so later merges and percentiles stay exact) and the per-second timeline with a
+ * latency histogram per second.
  * Runs may belong to a group (a sweep, a comparison). WAL, a busy timeout and one transaction per
  * run keep the file consistent when a process is killed or two processes write at once.
  * A handle is used by one thread at a time. See README.md for the schema. */
@@ -16,7 +18,7 @@ struct db;
 
 /* Schema version this binary writes (PRAGMA user_version). Older files are migrated on open;
  * newer ones are refused. */
-#define DB_SCHEMA_VERSION 2
+#define DB_SCHEMA_VERSION 3
 /* How long a writer waits for another process's transaction before giving up. */
 #define DB_BUSY_TIMEOUT_MS 5000
 
@@ -42,12 +44,15 @@ const char *db_path(const struct db *db);
 int db_run_insert(struct db *db, struct run_result *r);
 
 /* Loads run `id` into *out (zeroed first; the caller frees it with run_result_free): every field
- * db_run_insert saved, histograms rebuilt exactly. Returns 0, 1 when there is no such run, or
- * -1 on error (see db_errmsg). */
+ * db_run_insert saved, histograms rebuilt exactly, timeline histograms byte for byte. A run saved
+ * before schema 3 comes back with the fields that schema lacked at 0 or NULL: counters and
+ * errno counts 0, no connect_req_us/processing_us/thread_rps, timeline seconds whole (1 s) with
+ * p90_us and max_us 0 and no latency histogram. Returns 0, 1 when there is no such run, or -1 on
+ * error (see db_errmsg), including a histogram in the file that does not deserialize. */
 int db_run_load(struct db *db, int64_t id, struct run_result *out);
 
-/* Deletes run `id` with its status counts and timeline. Returns 0, 1 when there is no such
- * run, or -1 on error. */
+/* Deletes run `id` with its error, errno and status counts and its timeline. Returns 0, 1 when
+ * there is no such run, or -1 on error. */
 int db_run_delete(struct db *db, int64_t id);
 
 /* One row of a run listing: what a table of runs shows, read from columns (no histogram). */

@@ -11,13 +11,16 @@
 
 #include "common/run.h"
 
-/* Version tag written as "schema" in every run JSON document. */
-#define RPT_RUN_JSON_SCHEMA "tierbench.run/1"
+/* Version tag written as "schema" in every run JSON document (README.md, "The run JSON").
+ * 2: the one latency vocabulary of common/sample.h ("latency_us": {"p50", ..., "p99_9"}), the
+ * request counters, errors by errno, thread_rps, and a timeline keyed by Unix second. */
+#define RPT_RUN_JSON_SCHEMA "tierbench.run/2"
 
 /* Writes r as one JSON object (no trailing newline) into buf, NUL-terminated and truncated but
  * never overflowed. Returns the length the whole document needs, like snprintf: the output is
  * complete only when the result is < cap. A config_json that is not valid JSON is written as a
- * string so nothing is lost. */
+ * string so nothing is lost. Errno keys are symbolic names ("ECONNREFUSED") where the C library
+ * can name them (glibc >= 2.32), else numbers, so the same run may differ across libcs there. */
 size_t rpt_run_json(const struct run_result *r, char *buf, size_t cap);
 
 /* rpt_run_json into f, followed by a newline. Returns 0, or -1 (out of memory, write error). */

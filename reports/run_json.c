@@ -1,5 +1,6 @@
 /* reports/run_json.c: the JSON form of one run (`--json FILE`), written with common/jsonw.h.
- * The schema is documented in README.md; keys carry their unit (p99_us, duration_s). */
+ * The schema is documented in README.md ("The run JSON"); keys carry their unit (latency_us,
+ * duration_s), and every latency summary is common/sample.h's sample_latency_json. */
 #include "reports/reports.h"
 
 #include <cjson/cJSON.h>
@@ -8,6 +9,7 @@
 #include <time.h>
 
 #include "common/jsonw.h"
+#include "common/sample.h"
 
 /* "2026-11-30T00:10:00.250Z" */
 static void iso8601_utc(double unix_s, char *buf, size_t len)
@@ -27,24 +29,64 @@ static void iso8601_utc(double unix_s, char *buf, size_t len)
              tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, ms);
 }
 
-static void write_latency(struct jsonw *w, const char *key, const struct hist *h)
+/* The errno's symbolic name ("ECONNREFUSED") when the C library knows it, else its number; 0
+ * (an error that is not a system call's) is always "0". */
+static const char *errno_key(int e, char *buf, size_t len)
 {
-    if (!h) {
-        jsonw_null(w, key);
-        return;
+#if defined(__GLIBC__) && (__GLIBC__ > 2 || (__GLIBC__ == 2 && __GLIBC_MINOR__ >= 32))
+    const char *name = e > 0 ? strerrorname_np(e) : NULL;
+    if (name)
+        return name;
+#endif
+    snprintf(buf, len, "%d", e);
+    return buf;
+}
+
+/* "errors_by_errno": {"connect": {"ECONNREFUSED": 3}, "read": {}, ...}: every class, with its
+ * non-zero errno counts only. */
+static void write_errnos(struct jsonw *w, const struct run_result *r)
+{
+    char num[16];
+    jsonw_obj_begin(w, "errors_by_errno");
+    for (int i = 0; i < RUN_ERR__COUNT; i++) {
+        jsonw_obj_begin(w, run_err_names[i]);
+        for (int e = 0; e < RUN_ERRNO_MAX; e++)
+            if (r->errno_counts[i][e])
+                jsonw_u64(w, errno_key(e, num, sizeof(num)), r->errno_counts[i][e]);
+        jsonw_obj_end(w);
     }
-    jsonw_obj_begin(w, key);
-    jsonw_u64(w, "count", hist_count(h));
-    jsonw_u64(w, "min_us", hist_min(h));
-    jsonw_double(w, "mean_us", hist_mean(h), 2);
-    jsonw_double(w, "stdev_us", hist_stdev(h), 2);
-    jsonw_u64(w, "p50_us", hist_percentile(h, 50));
-    jsonw_u64(w, "p75_us", hist_percentile(h, 75));
-    jsonw_u64(w, "p90_us", hist_percentile(h, 90));
-    jsonw_u64(w, "p99_us", hist_percentile(h, 99));
-    jsonw_u64(w, "p999_us", hist_percentile(h, 99.9));
-    jsonw_u64(w, "max_us", hist_max(h));
     jsonw_obj_end(w);
+}
+
+static void write_timeline(struct jsonw *w, const struct run_result *r)
+{
+    jsonw_arr_begin(w, "timeline");
+    for (size_t i = 0; i < r->ntimeline; i++) {
+        const struct run_second *s = &r->timeline[i];
+        jsonw_obj_begin(w, NULL);
+        /* Seconds since the first entry, so a chart's x axis stays true across a gap. */
+        jsonw_i64(w, "second", s->unix_s - r->timeline[0].unix_s);
+        jsonw_i64(w, "unix_s", s->unix_s);
+        jsonw_double(w, "duration_s", (double)s->duration_us / 1e6, 6);
+        jsonw_u64(w, "requests", s->requests);
+        jsonw_u64(w, "errors", s->errors);
+        jsonw_u64(w, "bytes", s->bytes);
+        jsonw_obj_begin(w, "latency_us");
+        jsonw_u64(w, "p50", s->p50_us);
+        /* A second from a store older than schema 3 (no histogram) never had p90 or max. */
+        if (s->latency)
+            jsonw_u64(w, "p90", s->p90_us);
+        else
+            jsonw_null(w, "p90");
+        jsonw_u64(w, "p99", s->p99_us);
+        if (s->latency)
+            jsonw_u64(w, "max", s->max_us);
+        else
+            jsonw_null(w, "max");
+        jsonw_obj_end(w);
+        jsonw_obj_end(w);
+    }
+    jsonw_arr_end(w);
 }
 
 static void write_config(struct jsonw *w, const char *config_json)
@@ -94,14 +136,19 @@ static void write_run(struct jsonw *w, const struct run_result *r)
     jsonw_double(w, "rate_rps", r->rate_rps, 2);
     jsonw_u64(w, "requests", r->requests);
     jsonw_double(w, "rps", run_rps(r), 2);
+    jsonw_u64(w, "requests_sent", r->requests_sent);
     jsonw_u64(w, "bytes_read", r->bytes_read);
     jsonw_u64(w, "bytes_written", r->bytes_written);
+    jsonw_u64(w, "body_bytes_sent", r->body_bytes_sent);
+    jsonw_u64(w, "connections_opened", r->connections_opened);
+    jsonw_u64(w, "keepalive_responses", r->keepalive_responses);
     jsonw_double(w, "error_rate", run_error_rate(r), 6);
     jsonw_obj_begin(w, "errors");
     jsonw_u64(w, "total", run_errors_total(r));
     for (int i = 0; i < RUN_ERR__COUNT; i++)
         jsonw_u64(w, run_err_names[i], r->errors[i]);
     jsonw_obj_end(w);
+    write_errnos(w, r);
     jsonw_u64(w, "length_errors", r->length_errors);
     jsonw_obj_begin(w, "status");
     for (size_t i = 0; i < r->nstatus; i++) {
@@ -112,24 +159,15 @@ static void write_run(struct jsonw *w, const struct run_result *r)
     jsonw_str(w, "server_software", r->server_software);
     jsonw_u64(w, "doc_bytes", r->doc_bytes);
     jsonw_u64(w, "html_bytes", r->html_bytes);
-    write_latency(w, "latency", r->latency);
-    write_latency(w, "latency_uncorrected", r->latency_uncorrected);
-    write_latency(w, "connect", r->connect_us);
-    write_latency(w, "ttfb", r->ttfb_us);
-    jsonw_arr_begin(w, "timeline");
-    for (size_t i = 0; i < r->ntimeline; i++) {
-        const struct run_second *s = &r->timeline[i];
-        jsonw_obj_begin(w, NULL);
-        jsonw_u64(w, "second", i);
-        jsonw_i64(w, "unix_s", s->unix_s);
-        jsonw_u64(w, "requests", s->requests);
-        jsonw_u64(w, "errors", s->errors);
-        jsonw_u64(w, "bytes", s->bytes);
-        jsonw_u64(w, "p50_us", s->p50_us);
-        jsonw_u64(w, "p99_us", s->p99_us);
-        jsonw_obj_end(w);
-    }
-    jsonw_arr_end(w);
+    sample_latency_json(w, "latency_us", r->latency);
+    sample_latency_json(w, "latency_uncorrected_us", r->latency_uncorrected);
+    sample_latency_json(w, "connect_us", r->connect_us);
+    sample_latency_json(w, "ttfb_us", r->ttfb_us);
+    sample_latency_json(w, "connect_req_us", r->connect_req_us);
+    sample_latency_json(w, "processing_us", r->processing_us);
+    /* Req/s, not microseconds: the same summary, of each thread's rate every 100 ms. */
+    sample_latency_json(w, "thread_rps", r->thread_rps);
+    write_timeline(w, r);
     jsonw_obj_end(w);
 }
 
@@ -143,7 +181,9 @@ size_t rpt_run_json(const struct run_result *r, char *buf, size_t cap)
 
 int rpt_run_json_write(const struct run_result *r, FILE *f)
 {
-    size_t cap = 16384 + r->ntimeline * 128 + (r->config_json ? strlen(r->config_json) : 0);
+    /* A first guess that fits nearly every run (a timeline entry is ~170 bytes); the rare
+     * larger one costs a second pass. */
+    size_t cap = 16384 + r->ntimeline * 256 + (r->config_json ? strlen(r->config_json) : 0);
     char *buf = NULL;
     for (int attempt = 0; attempt < 2; attempt++) {
         free(buf);

@@ -1,7 +1,9 @@
 /* tests/check_reports_json.c: unit tests of the run JSON (reports/run_json.c): the document is
- * parsed back with cJSON and every documented key is checked against the run it came from. */
+ * parsed back with cJSON and every documented key (schema tierbench.run/2) is checked against the
+ * run it came from. */
 #include <check.h>
 #include <cjson/cJSON.h>
+#include <errno.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,6 +11,15 @@
 #include "reports/reports.h"
 #include "run_fixture.h"
 #include "tests/support/ck_run.h"
+
+/* The run JSON's key for an errno: its name where the C library has strerrorname_np, else the
+ * number. */
+#if defined(__GLIBC__) && (__GLIBC__ > 2 || (__GLIBC__ == 2 && __GLIBC_MINOR__ >= 32))
+#define ERRNO_KEY(e, name) (name)
+#else
+static char errno_buf[16];
+#define ERRNO_KEY(e, name) (snprintf(errno_buf, sizeof(errno_buf), "%d", (e)), errno_buf)
+#endif
 
 static cJSON *render(const struct run_result *r)
 {
@@ -50,6 +61,7 @@ START_TEST(test_run_json_has_every_documented_field)
     r.id = 42;
     cJSON *doc = render(&r);
     ck_assert_str_eq(str(doc, "schema"), RPT_RUN_JSON_SCHEMA);
+    ck_assert_str_eq(RPT_RUN_JSON_SCHEMA, "tierbench.run/2");
     ck_assert_double_eq(num(doc, "id"), 42);
     ck_assert(cJSON_IsNull(obj(doc, "group_id")));
     ck_assert_str_eq(str(doc, "tool"), "wrk");
@@ -88,30 +100,111 @@ START_TEST(test_run_json_has_every_documented_field)
     ck_assert_double_eq(num(status, "200"), 2995);
     ck_assert_double_eq(num(status, "503"), 5);
 
-    const cJSON *lat = obj(doc, "latency");
+    /* Errors by errno: every class present, only non-zero entries, names where known. */
+    const cJSON *byerrno = obj(doc, "errors_by_errno");
+    ck_assert_int_eq(cJSON_GetArraySize(byerrno), RUN_ERR__COUNT);
+    ck_assert_double_eq(num(obj(byerrno, "connect"), ERRNO_KEY(ECONNREFUSED, "ECONNREFUSED")), 1);
+    ck_assert_double_eq(num(obj(byerrno, "read"), ERRNO_KEY(ECONNRESET, "ECONNRESET")), 1);
+    ck_assert_double_eq(num(obj(byerrno, "read"), "0"), 1);
+    ck_assert_int_eq(cJSON_GetArraySize(obj(byerrno, "read")), 2);
+    ck_assert_double_eq(num(obj(byerrno, "write"), ERRNO_KEY(EPIPE, "EPIPE")), 2);
+    ck_assert_double_eq(num(obj(byerrno, "write"), "150"), 1); /* no name: the number */
+    ck_assert_double_eq(num(obj(byerrno, "timeout"), "0"), 4);
+    ck_assert_double_eq(num(obj(byerrno, "parse"), "0"), 6);
+    ck_assert(cJSON_IsObject(obj(byerrno, "status")));
+    ck_assert_int_eq(cJSON_GetArraySize(obj(byerrno, "status")), 0);
+
+    ck_assert_double_eq(num(doc, "requests_sent"), (double)r.requests_sent);
+    ck_assert_double_eq(num(doc, "body_bytes_sent"), (double)r.body_bytes_sent);
+    ck_assert_double_eq(num(doc, "connections_opened"), 53);
+    ck_assert_double_eq(num(doc, "keepalive_responses"), (double)r.keepalive_responses);
+
+    /* One latency vocabulary (common/sample.h); the old keys are gone. */
+    ck_assert_ptr_null(cJSON_GetObjectItemCaseSensitive(doc, "latency"));
+    ck_assert_ptr_null(cJSON_GetObjectItemCaseSensitive(doc, "connect"));
+    ck_assert_ptr_null(cJSON_GetObjectItemCaseSensitive(doc, "ttfb"));
+    const cJSON *lat = obj(doc, "latency_us");
     ck_assert_double_eq(num(lat, "count"), 3000);
-    ck_assert_double_eq(num(lat, "p50_us"), (double)hist_percentile(r.latency, 50));
-    ck_assert_double_eq(num(lat, "p75_us"), (double)hist_percentile(r.latency, 75));
-    ck_assert_double_eq(num(lat, "p90_us"), (double)hist_percentile(r.latency, 90));
-    ck_assert_double_eq(num(lat, "p99_us"), (double)hist_percentile(r.latency, 99));
-    ck_assert_double_eq(num(lat, "p999_us"), (double)hist_percentile(r.latency, 99.9));
-    ck_assert_double_eq(num(lat, "min_us"), (double)hist_min(r.latency));
-    ck_assert_double_eq(num(lat, "max_us"), (double)hist_max(r.latency));
-    ck_assert_double_eq_tol(num(lat, "mean_us"), hist_mean(r.latency), 0.01);
-    ck_assert_double_eq_tol(num(lat, "stdev_us"), hist_stdev(r.latency), 0.01);
-    ck_assert(cJSON_IsNull(obj(doc, "latency_uncorrected")));
-    ck_assert_double_eq(num(obj(doc, "connect"), "count"), 50);
-    ck_assert_double_eq(num(obj(doc, "ttfb"), "count"), 3000);
+    ck_assert_double_eq(num(lat, "p50"), (double)hist_percentile(r.latency, 50));
+    ck_assert_double_eq(num(lat, "p75"), (double)hist_percentile(r.latency, 75));
+    ck_assert_double_eq(num(lat, "p90"), (double)hist_percentile(r.latency, 90));
+    ck_assert_double_eq(num(lat, "p99"), (double)hist_percentile(r.latency, 99));
+    ck_assert_double_eq(num(lat, "p99_9"), (double)hist_percentile(r.latency, 99.9));
+    ck_assert_double_eq(num(lat, "min"), (double)hist_min(r.latency));
+    ck_assert_double_eq(num(lat, "max"), (double)hist_max(r.latency));
+    ck_assert_double_eq_tol(num(lat, "mean"), hist_mean(r.latency), 0.051);
+    ck_assert_double_eq_tol(num(lat, "stdev"), hist_stdev(r.latency), 0.051);
+    ck_assert_ptr_null(cJSON_GetObjectItemCaseSensitive(lat, "p50_us"));
+    ck_assert(cJSON_IsNull(obj(doc, "latency_uncorrected_us")));
+    ck_assert_double_eq(num(obj(doc, "connect_us"), "count"), 50);
+    ck_assert_double_eq(num(obj(doc, "connect_us"), "max"), 129);
+    ck_assert_double_eq(num(obj(doc, "ttfb_us"), "count"), 3000);
+    ck_assert_double_eq(num(obj(doc, "connect_req_us"), "count"), 3000);
+    ck_assert_double_eq(num(obj(doc, "connect_req_us"), "max"), (double)hist_max(r.connect_req_us));
+    ck_assert_double_eq(num(obj(doc, "processing_us"), "count"), 3000);
+    ck_assert_double_eq(num(obj(doc, "processing_us"), "p99"),
+                        (double)hist_percentile(r.processing_us, 99));
+
+    /* Per-thread Req/Sec samples: 2 threads x 10 a second x 3 s. */
+    const cJSON *trps = obj(doc, "thread_rps");
+    ck_assert_double_eq(num(trps, "count"), 60);
+    ck_assert_double_eq(num(trps, "max"), (double)hist_max(r.thread_rps));
+    ck_assert_double_eq(num(trps, "p50"), (double)hist_percentile(r.thread_rps, 50));
+    ck_assert_double_eq_tol(num(trps, "mean"), hist_mean(r.thread_rps), 0.051);
+    ck_assert_double_eq_tol(num(trps, "stdev"), hist_stdev(r.thread_rps), 0.051);
 
     const cJSON *tl = obj(doc, "timeline");
     ck_assert_int_eq(cJSON_GetArraySize(tl), 3);
     const cJSON *s1 = cJSON_GetArrayItem(tl, 1);
     ck_assert_double_eq(num(s1, "second"), 1);
+    ck_assert_double_eq(num(s1, "unix_s"), 1764460801);
+    ck_assert_double_eq(num(s1, "duration_s"), 1);
     ck_assert_double_eq(num(s1, "requests"), 1000);
     ck_assert_double_eq(num(s1, "errors"), 21);
     ck_assert_double_eq(num(s1, "bytes"), 120000);
-    ck_assert_double_eq(num(s1, "p50_us"), 1001);
-    ck_assert_double_eq(num(s1, "p99_us"), 2001);
+    /* The second's figures are its own histogram's (coarse precision: 1001 reads as 1002). */
+    struct hist *h1 = run_second_latency(&r.timeline[1]);
+    ck_assert_ptr_nonnull(h1);
+    const cJSON *l1 = obj(s1, "latency_us");
+    ck_assert_double_eq(num(l1, "p50"), (double)hist_percentile(h1, 50));
+    ck_assert_double_eq(num(l1, "p90"), (double)hist_percentile(h1, 90));
+    ck_assert_double_eq(num(l1, "p99"), (double)hist_percentile(h1, 99));
+    ck_assert_double_eq(num(l1, "max"), 2001);
+    ck_assert_double_eq_tol(num(l1, "p50"), 1001, 1001 * 0.004);
+    /* 99% of the second's 1000 requests took 1001 us; the slowest 1% took 2001 us. */
+    ck_assert_double_eq_tol(num(l1, "p99"), 1001, 1001 * 0.004);
+    hist_free(h1);
+    cJSON_Delete(doc);
+    run_result_free(&r);
+}
+END_TEST
+
+START_TEST(test_run_json_timeline_keeps_partial_seconds_gaps_and_old_seconds)
+{
+    struct run_result r;
+    fixture_run(&r, 4, 100, 100);
+    r.timeline[0].duration_us = 750000; /* the run started 0.25 s into its first second */
+    r.timeline[3].duration_us = 250001;
+    r.timeline[3].unix_s += 2;   /* no response ended in two seconds: no entries for them */
+    free(r.timeline[2].latency); /* a second loaded from a store older than schema 3 */
+    r.timeline[2].latency = NULL;
+    r.timeline[2].latency_len = 0;
+    cJSON *doc = render(&r);
+    const cJSON *tl = obj(doc, "timeline");
+    ck_assert_int_eq(cJSON_GetArraySize(tl), 4);
+    const cJSON *first = cJSON_GetArrayItem(tl, 0);
+    ck_assert_double_eq(num(first, "second"), 0);
+    ck_assert_double_eq(num(first, "unix_s"), 1764460800);
+    ck_assert_double_eq_tol(num(first, "duration_s"), 0.75, 1e-9);
+    const cJSON *last = cJSON_GetArrayItem(tl, 3);
+    ck_assert_double_eq(num(last, "second"), 5);
+    ck_assert_double_eq(num(last, "unix_s"), 1764460805);
+    ck_assert_double_eq_tol(num(last, "duration_s"), 0.250001, 1e-9);
+    const cJSON *old = obj(cJSON_GetArrayItem(tl, 2), "latency_us");
+    ck_assert_double_eq(num(old, "p50"), (double)r.timeline[2].p50_us);
+    ck_assert_double_eq(num(old, "p99"), (double)r.timeline[2].p99_us);
+    ck_assert(cJSON_IsNull(obj(old, "p90")));
+    ck_assert(cJSON_IsNull(obj(old, "max")));
     cJSON_Delete(doc);
     run_result_free(&r);
 }
@@ -126,9 +219,10 @@ START_TEST(test_run_json_rate_mode_has_uncorrected_latency)
     hist_record_n(r.latency_uncorrected, 90, 100);
     cJSON *doc = render(&r);
     ck_assert_double_eq(num(doc, "rate_rps"), 500);
-    const cJSON *u = obj(doc, "latency_uncorrected");
+    const cJSON *u = obj(doc, "latency_uncorrected_us");
     ck_assert(cJSON_IsObject(u));
-    ck_assert_double_eq(num(u, "p99_us"), 90);
+    ck_assert_double_eq(num(u, "p99"), 90);
+    ck_assert_double_eq(num(u, "count"), 100);
     ck_assert(cJSON_IsNull(obj(doc, "id")));
     cJSON_Delete(doc);
     run_result_free(&r);
@@ -156,8 +250,16 @@ START_TEST(test_run_json_of_an_empty_run_is_valid)
     struct run_result r;
     memset(&r, 0, sizeof(r));
     cJSON *doc = render(&r);
-    ck_assert(cJSON_IsNull(obj(doc, "latency")));
+    static const char *const hists[] = {"latency_us", "latency_uncorrected_us", "connect_us",
+                                        "ttfb_us",    "connect_req_us",         "processing_us",
+                                        "thread_rps"};
+    for (size_t i = 0; i < sizeof(hists) / sizeof(hists[0]); i++)
+        ck_assert_msg(cJSON_IsNull(obj(doc, hists[i])), "%s is not null", hists[i]);
     ck_assert(cJSON_IsNull(obj(doc, "cmdline")));
+    ck_assert_double_eq(num(doc, "requests_sent"), 0);
+    const cJSON *byerrno = obj(doc, "errors_by_errno");
+    for (int i = 0; i < RUN_ERR__COUNT; i++)
+        ck_assert_int_eq(cJSON_GetArraySize(obj(byerrno, run_err_names[i])), 0);
     ck_assert(cJSON_IsNull(obj(doc, "config")));
     ck_assert_double_eq(num(doc, "rps"), 0);
     ck_assert_double_eq(num(doc, "error_rate"), 0);
@@ -217,6 +319,7 @@ int main(void)
     TCase *tc = tcase_create("core");
     tcase_set_timeout(tc, 30);
     tcase_add_test(tc, test_run_json_has_every_documented_field);
+    tcase_add_test(tc, test_run_json_timeline_keeps_partial_seconds_gaps_and_old_seconds);
     tcase_add_test(tc, test_run_json_rate_mode_has_uncorrected_latency);
     tcase_add_test(tc, test_run_json_keeps_invalid_config_as_a_string);
     tcase_add_test(tc, test_run_json_of_an_empty_run_is_valid);

@@ -3,6 +3,7 @@
 #ifndef TB_TESTS_RUN_FIXTURE_H
 #define TB_TESTS_RUN_FIXTURE_H
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -39,7 +40,20 @@ static inline void fixture_run(struct run_result *r, unsigned seconds, uint64_t 
     r->errors[RUN_ERR_TIMEOUT] = 4;
     r->errors[RUN_ERR_STATUS] = 5;
     r->errors[RUN_ERR_PARSE] = 6;
+    /* By errno: named ones, errors that are not a system call's (0), and a number glibc has
+     * no name for (150), which the run JSON writes as a number. */
+    r->errno_counts[RUN_ERR_CONNECT][ECONNREFUSED] = 1;
+    r->errno_counts[RUN_ERR_READ][ECONNRESET] = 1;
+    r->errno_counts[RUN_ERR_READ][0] = 1;
+    r->errno_counts[RUN_ERR_WRITE][EPIPE] = 2;
+    r->errno_counts[RUN_ERR_WRITE][150] = 1;
+    r->errno_counts[RUN_ERR_TIMEOUT][0] = 4;
+    r->errno_counts[RUN_ERR_PARSE][0] = 6;
     r->length_errors = 7;
+    r->requests_sent = r->requests + 16; /* the failed attempts were sent too */
+    r->body_bytes_sent = r->requests_sent * 12;
+    r->connections_opened = r->connections + 3;
+    r->keepalive_responses = r->requests > r->connections ? r->requests - r->connections : 0;
     snprintf(r->server_software, sizeof(r->server_software), "CivetWeb/1.15");
     r->doc_bytes = 15;
     r->html_bytes = r->requests * 15;
@@ -48,13 +62,22 @@ static inline void fixture_run(struct run_result *r, unsigned seconds, uint64_t 
     r->latency = hist_new(HIST_SIG_BITS_DEFAULT, HIST_MAX_US_DEFAULT);
     r->connect_us = hist_new(HIST_SIG_BITS_DEFAULT, HIST_MAX_US_DEFAULT);
     r->ttfb_us = hist_new(HIST_SIG_BITS_DEFAULT, HIST_MAX_US_DEFAULT);
+    r->connect_req_us = hist_new(HIST_SIG_BITS_DEFAULT, HIST_MAX_US_DEFAULT);
+    r->processing_us = hist_new(HIST_SIG_BITS_DEFAULT, HIST_MAX_US_DEFAULT);
+    r->thread_rps = hist_new(HIST_SIG_BITS_DEFAULT, HIST_MAX_US_DEFAULT);
     for (uint64_t i = 0; i < r->requests; i++) {
         uint64_t v = base_us + (i * 7919) % (9 * base_us + 1);
+        uint64_t connect = i < r->connections ? 80 + i : 0; /* the first request per connection */
         hist_record(r->latency, v);
         hist_record(r->ttfb_us, v / 2);
+        hist_record(r->connect_req_us, connect);
+        hist_record(r->processing_us, v > connect ? v - connect : 0);
     }
     for (unsigned i = 0; i < r->connections; i++)
         hist_record(r->connect_us, 80 + i);
+    /* wrk's Req/Sec: each thread's rate every 100 ms, spread around rps / threads. */
+    for (unsigned i = 0; i < seconds * 10 * r->threads; i++)
+        hist_record(r->thread_rps, rps / r->threads - rps / 20 + (i * 37) % (rps / 10 + 1));
     for (unsigned s = 0; s < seconds; s++) {
         struct sample smp;
         sample_init(&smp, HIST_SIG_BITS_COARSE, (int64_t)r->start_unix_s + s);
