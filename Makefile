@@ -24,7 +24,7 @@ DEPS_common :=
 DEPS_db := common
 DEPS_reports := common
 DEPS_server := common
-DEPS_loadgen := common db reports
+DEPS_loadgen := common
 DEPS_console := common server
 DEPS_cli := common db reports server loadgen
 # Libraries of each part: pkg-config names and plain -l flags.

@@ -15,7 +15,6 @@
 #include "common/file.h"
 #include "common/units.h"
 #include "loadgen/lg_int.h"
-#include "reports/reports.h"
 
 #define MAX_THREADS     1024
 #define MAX_CONNECTIONS 100000
