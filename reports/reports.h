@@ -1,6 +1,6 @@
 /* reports/reports.h: turning results into text for people and programs. Pure functions: a
  * struct run_result (common/run.h) in, text out into a caller's buffer or stream; no clock, no
- * globals. The JSON form of a run is specified in docs/store.md. */
+ * globals. The JSON form of a run and the layouts are specified in README.md. */
 #ifndef TB_REPORTS_H
 #define TB_REPORTS_H
 

@@ -106,13 +106,13 @@ expect_in "$T/out" "PASS  error_rate < 0.01" "passing scenario"
 expect_in "$T/out" "All 3 thresholds passed" "passing scenario"
 expect_in "$T/out" "Total" "passing scenario"
 expect_in "$T/err" "Run 1 saved to $T/store/r.db" "passing scenario"
-expect_in "$T/run.json" '"schema":"tierbench.run/1"' "run JSON"
+expect_in "$T/run.json" '"schema":"tierbench.run/2"' "run JSON"
 expect_in "$T/run.json" '"id":1' "run JSON"
 expect_in "$T/run.json" '"tool":"run"' "run JSON"
 expect_in "$T/run.json" '"label":"it"' "run JSON"
 expect_in "$T/run.json" '"tier":"small"' "run JSON"
 expect_in "$T/run.json" '"scenario_file":' "run JSON"
-expect_in "$T/run.json" '"latency_uncorrected":{' "run JSON"
+expect_in "$T/run.json" '"latency_uncorrected_us":{' "run JSON"
 
 cat >"$T/fail.json" <<EOF
 {"target": "http://127.0.0.1:$PORT", "stages": [{"duration": "300ms", "connections": 2}],
