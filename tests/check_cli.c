@@ -10,6 +10,7 @@
 
 #include "cli/cli.h"
 #include "db/db.h"
+#include "reports/reports.h"
 #include "run_fixture.h"
 #include "tests/support/ck_run.h"
 #include "tests/support/tmpdir.h"
@@ -118,6 +119,51 @@ START_TEST(test_cmdline_join_quotes_for_the_shell)
 }
 END_TEST
 
+/* Everything the wrk and ab layouts print is part of the stored run: a run loaded back from the
+ * store prints exactly as it did when it was made. */
+static char *layout(const struct run_result *r, bool ab)
+{
+    char *out = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&out, &len);
+    ck_assert_ptr_nonnull(f);
+    if (ab) {
+        struct rpt_ab_opts o = {.host = "127.0.0.1", .port = 9000, .path = "/api/health",
+                                .concurrency = 50, .threads = 2, .keepalive = true,
+                                .confidence = true, .percentile = true, .send_body = true};
+        rpt_ab_report(f, r, &o);
+        rpt_ab_csv(f, r);
+    } else {
+        struct rpt_wrk_opts o = {.latency = true, .verbose = true};
+        rpt_wrk_report(f, r, &o);
+    }
+    fclose(f);
+    return out;
+}
+
+START_TEST(test_stored_run_prints_again_in_its_layout)
+{
+    char dbpath[512], err[512] = "";
+    snprintf(dbpath, sizeof(dbpath), "%s/results.db", tmpdir);
+    struct run_result r, back;
+    fixture_run(&r, 3, 1000, 200);
+    struct db *db = db_open(dbpath, err, sizeof(err));
+    ck_assert_msg(db != NULL, "%s", err);
+    ck_assert_int_eq(db_run_insert(db, &r), 0);
+    ck_assert_int_eq(db_run_load(db, r.id, &back), 0);
+    db_close(db);
+    for (int ab = 0; ab < 2; ab++) {
+        char *before = layout(&r, ab), *after = layout(&back, ab);
+        ck_assert_str_eq(after, before);
+        ck_assert_ptr_nonnull(strstr(before, ab ? "Keep-Alive requests:" : "Req/Sec"));
+        free(before);
+        free(after);
+    }
+    run_result_free(&r);
+    run_result_free(&back);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("cli");
@@ -126,6 +172,7 @@ int main(void)
     tcase_add_test(tc, test_common_opts_take_store_flags_and_accept_no_batch_pause);
     tcase_add_test(tc, test_finish_saves_and_writes_json_with_the_id);
     tcase_add_test(tc, test_cmdline_join_quotes_for_the_shell);
+    tcase_add_test(tc, test_stored_run_prints_again_in_its_layout);
     suite_add_tcase(s, tc);
     return ck_run(s);
 }
