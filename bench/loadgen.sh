@@ -2,10 +2,12 @@
 # bench/loadgen.sh: tierbench's load generator side by side with wrk and ab, same target (nginx
 # returning a small fixed body on a free loopback port), same flags, in alternating paired
 # rounds; prints the median req/s and CPU microseconds per request of each tool and the ratios,
-# and the peak RSS of `ab -n N -k` against `tierbench ab -n N -k`.
+# and the peak RSS of `ab -n N -k` against `tierbench ab -n N -k`. With --flat, also the peak RSS
+# of a 60 s `tierbench wrk` run against a 10 s one (memory must stay flat in a run's length).
 # CPU is user+system time of each client process (/usr/bin/time), divided by its requests.
 #
 # usage: bench/loadgen.sh [-d SECONDS] [-r ROUNDS] [-n AB_REQUESTS] [-w NGINX_WORKERS] [--quick]
+#                         [--flat]
 #   TIERBENCH=path/to/tierbench skips the build (default: make, then build/tierbench).
 #   KEEP_RAW=DIR keeps every round's figures (one file per tool and configuration) in DIR.
 #   --quick: 1 s runs, 1 round, -n 200000 (a smoke test while developing).
@@ -16,6 +18,7 @@ DURATION_S=3
 ROUNDS=3
 AB_N=1000000
 NGX_WORKERS=1
+FLAT=0
 while [ $# -gt 0 ]; do
 	case "$1" in
 	-d) DURATION_S="$2"; shift 2 ;;
@@ -23,7 +26,8 @@ while [ $# -gt 0 ]; do
 	-n) AB_N="$2"; shift 2 ;;
 	-w) NGX_WORKERS="$2"; shift 2 ;;
 	--quick) DURATION_S=1; ROUNDS=1; AB_N=200000; shift ;;
-	-h|--help) sed -n '2,12p' "$0"; exit 0 ;;
+	--flat) FLAT=1; shift ;;
+	-h|--help) sed -n '2,14p' "$0"; exit 0 ;;
 	*) echo "bench/loadgen.sh: unknown option $1" >&2; exit 2 ;;
 	esac
 done
@@ -154,3 +158,9 @@ done
 report "ab -k -c 50" ab tbab
 awk -v a="$(cut -d' ' -f3 "$TMP/abmem")" -v b="$(cut -d' ' -f3 "$TMP/tbabmem")" -v n="$AB_N" \
 	'BEGIN { printf "peak RSS, ab -k -n %d: ab %d KB, tierbench %d KB (%.2fx)\n", n, a, b, b / a }'
+if [ "$FLAT" = 1 ]; then
+	measure flat10 "$TIERBENCH" wrk -t2 -c100 -d10s --no-save "$URL"
+	measure flat60 "$TIERBENCH" wrk -t2 -c100 -d60s --no-save "$URL"
+	awk -v a="$(cut -d' ' -f3 "$TMP/flat10")" -v b="$(cut -d' ' -f3 "$TMP/flat60")" \
+		'BEGIN { printf "peak RSS, tierbench wrk -t2 -c100: 10 s %d KB, 60 s %d KB (%.3fx; target <= 1.10)\n", a, b, b / a }'
+fi

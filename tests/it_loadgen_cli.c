@@ -678,7 +678,8 @@ START_TEST(test_https_runs_on_curl_engine)
             "events { worker_connections 256; }\n"
             "http { access_log off; server { listen 127.0.0.1:%u ssl;\n"
             "  ssl_certificate %s; ssl_certificate_key %s;\n"
-            "  location / { return 200 'hello'; } } }\n",
+            "  location / { return 200 'hello'; }\n"
+            "  location /a { return 200 'aa'; } location /b { return 200 'bbbb'; } } }\n",
             dir, dir, port, crt, key);
     fclose(f);
     pid_t pid = fork();
@@ -702,12 +703,21 @@ START_TEST(test_https_runs_on_curl_engine)
         close(fd);
     }
     char *out = NULL, *out2 = NULL;
-    int rc1 = -1, rc2 = -1;
+    int rc1 = -1, rc2 = -1, rc3 = -1;
+    /* A weighted mix on the curl engine: both kinds are sent (bodies of 2 and 4 bytes). */
+    struct lg_request mix[] = {{.method = "GET", .path = "/a", .weight = 1},
+                               {.method = "GET", .path = "/b", .weight = 1}};
+    struct lg_config mcfg = {.url = u, .requests = mix, .nrequests = 2, .threads = 1,
+                             .connections = 4, .max_requests = 400, .keep_alive = true};
+    struct run_result mr;
+    memset(&mr, 0, sizeof(mr));
+    char merr[256] = "";
     if (up) {
         char *w[] = {(char *)tb(), "wrk", "-t1", "-c4", "-d1s", "--no-save", u, NULL};
         rc1 = run_cmd(w, &out, NULL, 0, 10000);
         char *a[] = {(char *)tb(), "ab", "-n", "200", "-c", "4", "-k", "-q", "--no-save", u, NULL};
         rc2 = run_cmd(a, &out2, NULL, 0, 10000);
+        rc3 = lg_run(&mcfg, &mr, merr, sizeof(merr));
     }
     kill(pid, SIGTERM);
     waitpid(pid, NULL, 0);
@@ -724,6 +734,15 @@ START_TEST(test_https_runs_on_curl_engine)
     ck_assert_ptr_nonnull(strstr(out2, "Complete requests:      200\n"));
     ck_assert_ptr_nonnull(strstr(out2, "Failed requests:        0\n"));
     ck_assert_ptr_nonnull(strstr(out2, "Document Length:        5 bytes\n"));
+    ck_assert_msg(rc3 == 0, "%s", merr);
+    ck_assert_str_eq(mr.engine, "curl");
+    ck_assert_uint_eq(mr.requests, 400);
+    ck_assert_msg(mr.html_bytes > 2 * 400 + 100 && mr.html_bytes < 4 * 400 - 100,
+                  "body bytes %llu: the mix was not honoured", (unsigned long long)mr.html_bytes);
+    ck_assert_uint_ge(mr.ntimeline, 1);
+    ck_assert_uint_gt(mr.timeline[0].p50_us, 0);
+    ck_assert_ptr_nonnull(mr.timeline[0].latency);
+    run_result_free(&mr);
     free(out);
     free(out2);
 }
