@@ -354,7 +354,9 @@ START_TEST(test_stray_bytes_at_constant_rate_close_the_connection)
     uint64_t broken = r.errors[RUN_ERR_READ] + r.errors[RUN_ERR_PARSE];
     ck_assert_uint_ge(broken, r.requests * 9 / 10);
     ck_assert_uint_le(broken, r.requests);
-    ck_assert_uint_eq(r.requests, testsrv_requests(srv));
+    /* Answers in flight at the deadline are dropped: at most one per connection. */
+    ck_assert_uint_le(r.requests, testsrv_requests(srv));
+    ck_assert_uint_le(testsrv_requests(srv), r.requests + 20);
     run_result_free(&r);
     testsrv_stop(srv);
 }
