@@ -178,7 +178,6 @@ char *cli_cmdline_join(int argc, char **argv)
     return s;
 }
 
-
 static volatile sig_atomic_t stop_requested;
 
 static void on_signal(int sig)

@@ -1,7 +1,7 @@
 /* cli/run.c: `tierbench run SCENARIO.json`: load a scenario (loadgen/scenario.c), run each
  * stage, merge the stages into one run (run_merge, sequential), print a per-stage summary and
- * the threshold table, save the run (cli_finish). Exit status: 0, 99 when a threshold failed (k6's convention), 2 for
- * a bad command line or scenario, 1 when the run itself or saving it failed. */
+ * the threshold table, save the run (cli_finish). Exit status: 0, 99 when a threshold failed (k6's
+ * convention), 2 for a bad command line or scenario, 1 when the run itself or saving it failed. */
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -87,7 +87,6 @@ static int parse_args(int argc, char **argv, struct run_opts *o)
     }
     return 0;
 }
-
 
 static void print_plan(FILE *out, const struct run_opts *o, const struct lg_scenario *sc)
 {

@@ -59,8 +59,7 @@ int metric_threshold_parse(const char *text, struct metric_threshold *out, char 
         char known[256] = "";
         size_t at = 0;
         for (int i = 0; i < METRIC__COUNT && at < sizeof(known); i++) {
-            int n =
-                snprintf(known + at, sizeof(known) - at, "%s%s", i ? ", " : "", names[i]);
+            int n = snprintf(known + at, sizeof(known) - at, "%s%s", i ? ", " : "", names[i]);
             if (n < 0)
                 break;
             at += (size_t)n;
@@ -138,7 +137,8 @@ double metric_value(enum metric m, const struct run_result *r)
     return NAN;
 }
 
-bool metric_threshold_check(const struct metric_threshold *t, const struct run_result *r, double *value)
+bool metric_threshold_check(const struct metric_threshold *t, const struct run_result *r,
+                            double *value)
 {
     double v = metric_value(t->metric, r);
     if (value)

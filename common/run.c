@@ -35,9 +35,8 @@ void run_result_free(struct run_result *r)
 /* The histogram members, for the operations that treat them alike. */
 static struct hist **hist_member(struct run_result *r, size_t i)
 {
-    struct hist **m[] = {&r->latency,        &r->latency_uncorrected, &r->connect_us,
-                         &r->ttfb_us,        &r->connect_req_us,      &r->processing_us,
-                         &r->thread_rps};
+    struct hist **m[] = {&r->latency,        &r->latency_uncorrected, &r->connect_us, &r->ttfb_us,
+                         &r->connect_req_us, &r->processing_us,       &r->thread_rps};
     return i < sizeof(m) / sizeof(m[0]) ? m[i] : NULL;
 }
 
@@ -193,8 +192,8 @@ static int second_add(struct run_result *r, const struct sample *s, const struct
         }
         return 0;
     }
-    struct hist *h = d->latency ? run_second_latency(d)
-                                : hist_new(HIST_SIG_BITS_COARSE, HIST_MAX_US_DEFAULT);
+    struct hist *h =
+        d->latency ? run_second_latency(d) : hist_new(HIST_SIG_BITS_COARSE, HIST_MAX_US_DEFAULT);
     uint8_t *buf = NULL;
     size_t len = 0;
     if (!h || hist_merge(h, s->latency_us) != 0 || hist_serialize_alloc(h, &buf, &len) != 0) {
@@ -310,8 +309,8 @@ int run_merge(struct run_result *dst, const struct run_result *src, enum run_mer
             return -1;
     if (merge_hist(&dst->latency, src->latency))
         return -1;
-    if (timeline_merge(dst, src,
-                       how == RUN_MERGE_PARALLEL ? SAMPLE_PARALLEL : SAMPLE_SEQUENTIAL) != 0)
+    if (timeline_merge(dst, src, how == RUN_MERGE_PARALLEL ? SAMPLE_PARALLEL : SAMPLE_SEQUENTIAL) !=
+        0)
         return -1;
     for (size_t i = 0; i < src->nstatus; i++)
         if (run_status_add(dst, src->status[i].code, src->status[i].count))

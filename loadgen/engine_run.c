@@ -141,7 +141,8 @@ static int prepare(struct lg_run *run, char *err, size_t errlen)
     int probe = epoll_create1(EPOLL_CLOEXEC);
     struct timespec zero = {0, 0};
     struct epoll_event ev;
-    e->have_pwait2 = probe >= 0 && (epoll_pwait2(probe, &ev, 1, &zero, NULL) >= 0 || errno != ENOSYS);
+    e->have_pwait2 =
+        probe >= 0 && (epoll_pwait2(probe, &ev, 1, &zero, NULL) >= 0 || errno != ENOSYS);
     if (probe >= 0)
         close(probe);
     e->workers = calloc(nw, sizeof(*e->workers));

@@ -59,8 +59,8 @@ static void sample_rates(struct lg_run *run, uint64_t now_us)
     for (unsigned i = 0; i < run->nthreads; i++) {
         uint64_t n = atomic_load_explicit(&run->recs[i].requests, memory_order_relaxed);
         if (!atomic_load_explicit(&run->recs[i].finished, memory_order_acquire)) {
-            double rps = (double)(n - run->last_requests[i]) * 1e6 /
-                         (double)(now_us - run->last_sample_us);
+            double rps =
+                (double)(n - run->last_requests[i]) * 1e6 / (double)(now_us - run->last_sample_us);
             hist_record(run->thread_rps, (uint64_t)(rps + 0.5));
         }
         run->last_requests[i] = n;

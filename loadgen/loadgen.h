@@ -111,7 +111,7 @@ struct lg_snapshot {
     uint64_t requests; /* complete responses */
     uint64_t bytes_read, bytes_written;
     uint64_t errors[RUN_ERR__COUNT];
-    uint64_t status_class[6]; /* [1]..[5] = 1xx..5xx; [0] anything else */
+    uint64_t status_class[6];           /* [1]..[5] = 1xx..5xx; [0] anything else */
     struct run_status_count status[16]; /* the most frequent codes, by code */
     size_t nstatus;
     unsigned connections_open;

@@ -28,26 +28,26 @@
 enum rec_slot_state { REC_FREE, REC_FILLING, REC_DONE };
 
 struct rec_slot {
-    _Atomic int state;     /* enum rec_slot_state */
-    struct sample s;       /* s.second is a Unix second; latency at full precision */
-    struct hist *lat_unc;  /* constant rate: latency from the actual send (uncorrected) */
-    uint64_t start_us;     /* monotonic time the slot's window starts */
-    uint64_t end_us;       /* monotonic time its window ends (its second's end, or later) */
+    _Atomic int state;    /* enum rec_slot_state */
+    struct sample s;      /* s.second is a Unix second; latency at full precision */
+    struct hist *lat_unc; /* constant rate: latency from the actual send (uncorrected) */
+    uint64_t start_us;    /* monotonic time the slot's window starts */
+    uint64_t end_us;      /* monotonic time its window ends (its second's end, or later) */
 };
 
 /* The clock the recorders of one run share: monotonic time and the Unix second it falls in.
  * Every thread of a run maps time with the same offsets, so their seconds line up. */
 struct rec_clock {
-    uint64_t t0_us;        /* monotonic start of the run */
-    int64_t t0_unix_us;    /* wall-clock time at t0_us, microseconds */
-    uint64_t deadline_us;  /* monotonic end of a timed run; 0: none */
+    uint64_t t0_us;       /* monotonic start of the run */
+    int64_t t0_unix_us;   /* wall-clock time at t0_us, microseconds */
+    uint64_t deadline_us; /* monotonic end of a timed run; 0: none */
 };
 
 struct rec {
     const struct rec_clock *clock;
     /* Live counters: written by the owning thread only, read by snapshots at any time. */
-    _Atomic uint64_t requests;    /* complete responses */
-    _Atomic uint64_t failed;      /* requests that ended without a response */
+    _Atomic uint64_t requests; /* complete responses */
+    _Atomic uint64_t failed;   /* requests that ended without a response */
     _Atomic uint64_t bytes_read, bytes_written;
     _Atomic uint64_t errors[RUN_ERR__COUNT];
     _Atomic uint64_t status[REC_STATUS_MAX]; /* [0]: status outside 1..599 */

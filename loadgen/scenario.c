@@ -107,7 +107,6 @@ static int get_duration(const cJSON *obj, const char *key, const char *path, boo
     return 0;
 }
 
-
 static int parse_stage(const cJSON *item, size_t i, unsigned default_connections,
                        struct lg_stage *st, char *err, size_t errlen)
 {

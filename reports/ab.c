@@ -88,8 +88,7 @@ void rpt_ab_report(FILE *f, const struct run_result *r, const struct rpt_ab_opts
     if (non2xx)
         fprintf(f, "Non-2xx responses:      %llu\n", (unsigned long long)non2xx);
     if (o->keepalive)
-        fprintf(f, "Keep-Alive requests:    %llu\n",
-                (unsigned long long)r->keepalive_responses);
+        fprintf(f, "Keep-Alive requests:    %llu\n", (unsigned long long)r->keepalive_responses);
     fprintf(f, "Total transferred:      %llu bytes\n", (unsigned long long)r->bytes_read);
     /* ab's "Total body sent" is every byte it wrote (request lines and headers too). */
     uint64_t posted = r->bytes_written;

@@ -43,7 +43,7 @@ struct rpt_wrk_opts {
 
 /* "Running 10s test @ URL" and the threads/connections line, printed before the run. */
 void rpt_wrk_header(FILE *f, const char *url, uint64_t duration_us, unsigned threads,
-                       unsigned connections);
+                    unsigned connections);
 /* Everything wrk prints after the run (Req/Sec from r->thread_rps; zeros when NULL). */
 void rpt_wrk_report(FILE *f, const struct run_result *r, const struct rpt_wrk_opts *o);
 /* One line per (error class, errno) with a count. */

@@ -96,7 +96,7 @@ static void put_stats(FILE *f, const char *name, const struct hist *h, fmt_fn *f
 }
 
 void rpt_wrk_header(FILE *f, const char *url, uint64_t duration_us, unsigned threads,
-                       unsigned connections)
+                    unsigned connections)
 {
     char t[32];
     rpt_fmt_time_s(t, sizeof(t), (double)duration_us / 1e6);

@@ -128,9 +128,15 @@ static char *layout(const struct run_result *r, bool ab)
     FILE *f = open_memstream(&out, &len);
     ck_assert_ptr_nonnull(f);
     if (ab) {
-        struct rpt_ab_opts o = {.host = "127.0.0.1", .port = 9000, .path = "/api/health",
-                                .concurrency = 50, .threads = 2, .keepalive = true,
-                                .confidence = true, .percentile = true, .send_body = true};
+        struct rpt_ab_opts o = {.host = "127.0.0.1",
+                                .port = 9000,
+                                .path = "/api/health",
+                                .concurrency = 50,
+                                .threads = 2,
+                                .keepalive = true,
+                                .confidence = true,
+                                .percentile = true,
+                                .send_body = true};
         rpt_ab_report(f, r, &o);
         rpt_ab_csv(f, r);
     } else {

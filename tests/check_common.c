@@ -394,8 +394,8 @@ START_TEST(test_thresholds_evaluate_every_metric)
         ck_assert_msg(metric_threshold_parse(cases[i].text, &t, err, sizeof(err)) == 0, "%s: %s",
                       cases[i].text, err);
         double v;
-        ck_assert_msg(metric_threshold_check(&t, &r, &v) == cases[i].pass, "%s: got %g", cases[i].text,
-                      v);
+        ck_assert_msg(metric_threshold_check(&t, &r, &v) == cases[i].pass, "%s: got %g",
+                      cases[i].text, v);
         /* Bucket precision: 0.05% of the value. */
         ck_assert_msg(v >= cases[i].value * 0.999 && v <= cases[i].value * 1.001,
                       "%s: value %g, want %g", cases[i].text, v, cases[i].value);

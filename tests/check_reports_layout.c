@@ -135,13 +135,13 @@ START_TEST(test_ab_report_counts_failures_like_ab)
     r.length_errors = 3;
     run_status_add(&r, 302, 5);
     struct rpt_ab_opts o = {.host = "127.0.0.1",
-                          .port = 80,
-                          .path = "/",
-                          .concurrency = 10,
-                          .threads = 2,
-                          .keepalive = true,
-                          .confidence = true,
-                          .percentile = true};
+                            .port = 80,
+                            .path = "/",
+                            .concurrency = 10,
+                            .threads = 2,
+                            .keepalive = true,
+                            .confidence = true,
+                            .percentile = true};
     char *out = NULL;
     size_t len = 0;
     FILE *f = open_memstream(&out, &len);

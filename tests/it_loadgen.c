@@ -538,10 +538,12 @@ START_TEST(test_two_runs_at_once_and_in_turn)
     char u1[128], u2[128];
     snprintf(u1, sizeof(u1), "http://127.0.0.1:%u/fixed", testsrv_port(s1));
     snprintf(u2, sizeof(u2), "http://127.0.0.1:%u/fixed", testsrv_port(s2));
-    struct concurrent a = {.cfg = {.url = u1, .threads = 2, .connections = 4, .max_requests = 3000,
-                                   .keep_alive = true}};
-    struct concurrent b = {.cfg = {.url = u2, .threads = 1, .connections = 3, .max_requests = 2000,
-                                   .keep_alive = true}};
+    struct concurrent a = {
+        .cfg = {
+            .url = u1, .threads = 2, .connections = 4, .max_requests = 3000, .keep_alive = true}};
+    struct concurrent b = {
+        .cfg = {
+            .url = u2, .threads = 1, .connections = 3, .max_requests = 2000, .keep_alive = true}};
     pthread_t ta, tb;
     pthread_create(&ta, NULL, run_thread, &a);
     pthread_create(&tb, NULL, run_thread, &b);

@@ -707,8 +707,13 @@ START_TEST(test_https_runs_on_curl_engine)
     /* A weighted mix on the curl engine: both kinds are sent (bodies of 2 and 4 bytes). */
     struct lg_request mix[] = {{.method = "GET", .path = "/a", .weight = 1},
                                {.method = "GET", .path = "/b", .weight = 1}};
-    struct lg_config mcfg = {.url = u, .requests = mix, .nrequests = 2, .threads = 1,
-                             .connections = 4, .max_requests = 400, .keep_alive = true};
+    struct lg_config mcfg = {.url = u,
+                             .requests = mix,
+                             .nrequests = 2,
+                             .threads = 1,
+                             .connections = 4,
+                             .max_requests = 400,
+                             .keep_alive = true};
     struct run_result mr;
     memset(&mr, 0, sizeof(mr));
     char merr[256] = "";

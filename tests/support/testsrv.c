@@ -24,8 +24,8 @@
 struct ts_conn {
     int fd;
     size_t len;
-    bool stalled;    /* /stall: never answer */
-    uint64_t due_us; /* /delay: answer at this time; 0: not waiting */
+    bool stalled;      /* /stall: never answer */
+    uint64_t due_us;   /* /delay: answer at this time; 0: not waiting */
     uint64_t stray_us; /* stray_byte: send it at this time; 0: none pending */
     char buf[TS_BUF];
 };
@@ -243,8 +243,8 @@ static void *ts_main(void *arg)
             wake = stall;
         for (unsigned i = 0; i < TS_MAX_CONNS; i++) {
             const struct ts_conn *c = &s->conns[i];
-            uint64_t due = c->due_us && (!c->stray_us || c->due_us < c->stray_us) ? c->due_us
-                                                                                   : c->stray_us;
+            uint64_t due =
+                c->due_us && (!c->stray_us || c->due_us < c->stray_us) ? c->due_us : c->stray_us;
             if (c->fd >= 0 && due && due < wake)
                 wake = due > now ? due : now;
         }
