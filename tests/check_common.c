@@ -192,6 +192,190 @@ START_TEST(test_hist_next_visits_buckets_in_order)
 }
 END_TEST
 
+START_TEST(test_hist_percentiles_in_one_pass_equal_one_by_one)
+{
+    struct hist *h = hist_new_default();
+    uint64_t seed = 7;
+    for (int i = 0; i < 50000; i++)
+        hist_record(h, rng_next(&seed) % 5000000);
+    const double ps[] = {0, 1, 50, 50, 90, 99, 99.9, 99.99, 100};
+    uint64_t got[9];
+    hist_percentiles(h, ps, 9, got);
+    for (size_t i = 0; i < 9; i++)
+        ck_assert_uint_eq(got[i], hist_percentile(h, ps[i]));
+    struct hist *empty = hist_new_default();
+    hist_percentiles(empty, ps, 9, got);
+    ck_assert_uint_eq(got[4], 0);
+    hist_free(h);
+    hist_free(empty);
+}
+END_TEST
+
+/* Merging into a coarser histogram gives exactly what recording the same values there gives. */
+START_TEST(test_hist_merge_into_coarser_is_exact)
+{
+    struct hist *fine = hist_new(10, HIST_MAX_US_DEFAULT);
+    struct hist *coarse = hist_new(7, HIST_MAX_US_DEFAULT);
+    struct hist *direct = hist_new(7, HIST_MAX_US_DEFAULT);
+    uint64_t seed = 99;
+    for (int i = 0; i < 100000; i++) {
+        uint64_t v = rng_next(&seed) % (1ull << (rng_next(&seed) % 33));
+        hist_record(fine, v);
+        hist_record(direct, v);
+    }
+    ck_assert_int_eq(hist_merge(coarse, fine), 0);
+    ck_assert_uint_eq(hist_count(coarse), hist_count(direct));
+    ck_assert_uint_eq(hist_min(coarse), hist_min(direct));
+    ck_assert_uint_eq(hist_max(coarse), hist_max(direct));
+    ck_assert(hist_mean(coarse) == hist_mean(direct));
+    size_t pa = 0, pb = 0;
+    uint64_t va, ca, vb, cb;
+    while (hist_next(direct, &pb, &vb, &cb)) {
+        ck_assert(hist_next(coarse, &pa, &va, &ca));
+        ck_assert_uint_eq(va, vb);
+        ck_assert_uint_eq(ca, cb);
+    }
+    ck_assert(!hist_next(coarse, &pa, &va, &ca));
+    /* Finer from coarser would invent precision: refused, nothing changed. */
+    ck_assert_int_eq(hist_merge(fine, coarse), -1);
+    ck_assert_uint_eq(hist_count(fine), 100000);
+    hist_free(fine);
+    hist_free(coarse);
+    hist_free(direct);
+}
+END_TEST
+
+/* Sums are integers: the mean does not depend on the order of merges, and a value around
+ * 2^40 keeps its units digit. */
+START_TEST(test_hist_sums_are_exact_integers)
+{
+    struct hist *a = hist_new_default(), *b = hist_new_default();
+    struct hist *ab = hist_new_default(), *ba = hist_new_default();
+    hist_record_n(a, (1ull << 40) + 1, 3);
+    hist_record(b, 1);
+    hist_merge(ab, a);
+    hist_merge(ab, b);
+    hist_merge(ba, b);
+    hist_merge(ba, a);
+    ck_assert(hist_mean(ab) == hist_mean(ba));
+    ck_assert(hist_mean(a) == (double)((1ull << 40) + 1));
+    hist_free(a);
+    hist_free(b);
+    hist_free(ab);
+    hist_free(ba);
+}
+END_TEST
+
+/* Short hostile inputs never allocate huge shapes, and malformed ones are refused. */
+START_TEST(test_hist_deserialize_refuses_bad_shapes_and_counts)
+{
+    /* 10 bytes: magic, sig_bits 16, max_value 2^62 in varints... */
+    const uint8_t huge[] = {'T', 'B', 'H', '2', 16, 0x80, 0x80, 0x80, 0x80, 0x40};
+    ck_assert_ptr_null(hist_deserialize(huge, sizeof(huge)));
+    struct hist *h = hist_new_default();
+    hist_record_n(h, 1234, 10);
+    hist_record(h, 99999);
+    uint8_t *buf;
+    size_t len;
+    ck_assert_int_eq(hist_serialize_alloc(h, &buf, &len), 0);
+    struct hist *back = hist_deserialize(buf, len);
+    ck_assert_ptr_nonnull(back);
+    ck_assert_uint_eq(hist_count(back), 11);
+    ck_assert(hist_mean(back) == hist_mean(h));
+    hist_free(back);
+    /* Every truncation is refused. */
+    for (size_t n = 0; n < len; n++)
+        ck_assert_ptr_null(hist_deserialize(buf, n));
+    /* A stated total that the buckets do not add up to is refused (byte 6: total = 11). */
+    ck_assert_uint_eq(buf[4 + 1 + 5], 11);
+    buf[4 + 1 + 5] = 12;
+    ck_assert_ptr_null(hist_deserialize(buf, len));
+    buf[4 + 1 + 5] = 11;
+    /* A trailing byte is refused. */
+    uint8_t *longer = malloc(len + 1);
+    memcpy(longer, buf, len);
+    longer[len] = 0;
+    ck_assert_ptr_null(hist_deserialize(longer, len + 1));
+    free(longer);
+    free(buf);
+    hist_free(h);
+}
+END_TEST
+
+START_TEST(test_sample_merge_parallel_and_sequential)
+{
+    struct sample a, b;
+    ck_assert_int_eq(sample_init(&a, 7, 100), 0);
+    ck_assert_int_eq(sample_init(&b, 10, 100), 0);
+    a.duration_us = 600000;
+    b.duration_us = 1000000;
+    sample_record(&a, 100, 200, false, 10);
+    sample_record(&b, 200, 503, true, 20);
+    sample_record(&b, 0, 0, true, 0); /* no response */
+    ck_assert_int_eq(sample_merge(&a, &b, SAMPLE_PARALLEL), 0);
+    ck_assert_uint_eq(a.duration_us, 1000000);
+    ck_assert_uint_eq(a.requests, 2);
+    ck_assert_uint_eq(a.errors, 2);
+    ck_assert_uint_eq(a.bytes, 30);
+    ck_assert_uint_eq(a.status_class[2], 1);
+    ck_assert_uint_eq(a.status_class[5], 1);
+    ck_assert_uint_eq(hist_count(a.latency_us), 2);
+    ck_assert(sample_rate_rps(&a) == 2.0);
+    ck_assert_int_eq(sample_merge(&a, &b, SAMPLE_SEQUENTIAL), 0);
+    ck_assert_uint_eq(a.duration_us, 2000000);
+    /* A coarse sample cannot go into a finer one. */
+    ck_assert_int_eq(sample_merge(&b, &a, SAMPLE_PARALLEL), -1);
+    sample_free(&a);
+    sample_free(&b);
+}
+END_TEST
+
+/* Two generators at the same time: the same wall-clock seconds add up, the durations overlap,
+ * the per-second percentiles come from the merged histograms. */
+START_TEST(test_run_merge_parallel_adds_the_same_seconds)
+{
+    struct run_result a, b, total, one;
+    fixture_run(&a, 3, 1000, 200);
+    fixture_run(&b, 3, 500, 5000);
+    b.start_unix_s = a.start_unix_s + 1; /* one second later, overlapping two */
+    for (size_t i = 0; i < b.ntimeline; i++)
+        b.timeline[i].unix_s += 1;
+    memset(&total, 0, sizeof(total));
+    ck_assert_int_eq(run_merge(&total, &a, RUN_MERGE_PARALLEL), 0);
+    ck_assert_int_eq(run_merge(&total, &b, RUN_MERGE_PARALLEL), 0);
+    ck_assert(total.duration_s == 4.0);
+    ck_assert_uint_eq(total.threads, a.threads + b.threads);
+    ck_assert_uint_eq(total.connections, a.connections + b.connections);
+    ck_assert_uint_eq(total.ntimeline, 4);
+    ck_assert_uint_eq(total.timeline[0].requests, 1000);
+    ck_assert_uint_eq(total.timeline[1].requests, 1500);
+    ck_assert_uint_eq(total.timeline[3].requests, 500);
+    ck_assert_uint_eq(total.timeline[1].duration_us, 1000000);
+    /* Second 1's p99 is that of both generators' requests together, not an average. */
+    struct hist *h = run_second_latency(&a.timeline[1]);
+    struct hist *hb = run_second_latency(&b.timeline[0]);
+    ck_assert_int_eq(hist_merge(h, hb), 0);
+    ck_assert_uint_eq(total.timeline[1].p99_us, hist_percentile(h, 99));
+    ck_assert_uint_eq(total.timeline[1].p50_us, hist_percentile(h, 50));
+    hist_free(h);
+    hist_free(hb);
+    /* Clone: equal and independent. */
+    ck_assert_int_eq(run_clone(&one, &total), 0);
+    ck_assert_uint_eq(one.requests, total.requests);
+    ck_assert_uint_eq(hist_count(one.latency), hist_count(total.latency));
+    ck_assert_uint_eq(one.timeline[1].latency_len, total.timeline[1].latency_len);
+    ck_assert(memcmp(one.timeline[1].latency, total.timeline[1].latency,
+                     total.timeline[1].latency_len) == 0);
+    ck_assert_ptr_ne(one.timeline, total.timeline);
+    ck_assert_str_eq(one.cmdline, total.cmdline);
+    run_result_free(&total);
+    ck_assert_uint_eq(one.requests, a.requests + b.requests);
+    run_result_free(&one);
+    run_result_free(&a);
+    run_result_free(&b);
+}
+END_TEST
+
 START_TEST(test_window_sums_recent_seconds_and_forgets_old)
 {
     struct win *w = win_new(10, 7);
@@ -524,6 +708,12 @@ int main(void)
     tcase_add_test(tc, test_hist_clamps_above_max_but_keeps_exact_max);
     tcase_add_test(tc, test_hist_serialize_round_trip);
     tcase_add_test(tc, test_hist_next_visits_buckets_in_order);
+    tcase_add_test(tc, test_hist_percentiles_in_one_pass_equal_one_by_one);
+    tcase_add_test(tc, test_hist_merge_into_coarser_is_exact);
+    tcase_add_test(tc, test_hist_sums_are_exact_integers);
+    tcase_add_test(tc, test_hist_deserialize_refuses_bad_shapes_and_counts);
+    tcase_add_test(tc, test_sample_merge_parallel_and_sequential);
+    tcase_add_test(tc, test_run_merge_parallel_adds_the_same_seconds);
     tcase_add_test(tc, test_window_sums_recent_seconds_and_forgets_old);
     tcase_add_test(tc, test_window_merge_matches_seconds);
     tcase_add_test(tc, test_jsonw_writes_escaped_nested_json);
