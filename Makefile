@@ -4,7 +4,10 @@
 
 CFLAGS ?= -O2 -g
 PREFIX ?= /usr/local
-BUILD ?= build
+# clang builds in its own directories (build-clang, build-asan-clang, ...): make rebuilds nothing
+# when only CC changes, so a shared tree would mix the compilers and hide one's warnings.
+CC_SUFFIX := $(if $(findstring clang,$(notdir $(CC))),-clang)
+BUILD ?= build$(CC_SUFFIX)
 VERSION := 0.1.0
 
 TB_CFLAGS := -std=c11 -D_GNU_SOURCE -I. -MMD -MP -Wall -Wextra -Wshadow -Wformat=2 \
@@ -60,7 +63,8 @@ ITS_C := $(patsubst tests/%.c,$(BUILD)/tests/%,$(wildcard tests/it_*.c))
 ITS_SH := $(wildcard tests/it_*.sh)
 CHECK_LIBS := $(call pkg_libs,check)
 
-.PHONY: all deps run test check-unit check-it asan lint install clean fuzz
+.PHONY: all deps run test check-unit check-it check-only asan tsan lint check-layers install clean \
+	fuzz
 # Keep test objects between runs (make would delete them as intermediates).
 .SECONDARY:
 all: $(BIN)
@@ -95,16 +99,44 @@ test: deps
 	@$(MAKE) --no-print-directory all $(CHECKS) $(ITS_C)
 	@$(MAKE) --no-print-directory check-unit check-it
 
+# Every test runs even when one fails; the failed ones are listed at the end.
 check-unit: $(CHECKS)
-	@set -e; for t in $(CHECKS); do echo "== $$t"; CK_FORK=yes $$t; done
+	@failed=""; for t in $(CHECKS); do echo "== $$t"; CK_FORK=yes $$t || failed="$$failed $$t"; \
+	done; [ -z "$$failed" ] || { echo "FAILED:$$failed"; exit 1; }
 
 check-it: $(BIN) $(ITS_C)
-	@set -e; for t in $(ITS_C); do echo "== $$t"; TIERBENCH=$(BIN) $$t; done; \
-	for t in $(ITS_SH); do echo "== $$t"; TIERBENCH=$(BIN) sh $$t; done
+	@failed=""; for t in $(ITS_C); do echo "== $$t"; TIERBENCH=$(BIN) $$t || failed="$$failed $$t"; \
+	done; for t in $(ITS_SH); do echo "== $$t"; TIERBENCH=$(BIN) sh $$t || failed="$$failed $$t"; \
+	done; [ -z "$$failed" ] || { echo "FAILED:$$failed"; exit 1; }
 
-asan: deps
-	@$(MAKE) --no-print-directory BUILD=build-asan SAN=address,undefined \
+# make check-only ONLY="check_server it_server": the named tests/ binaries only.
+ONLY_BIN := $(addprefix $(BUILD)/tests/,$(ONLY))
+check-only: $(BIN) $(ONLY_BIN)
+	@failed=""; for t in $(ONLY_BIN); do echo "== $$t"; \
+	CK_FORK=yes TIERBENCH=$(BIN) $$t || failed="$$failed $$t"; \
+	done; [ -z "$$failed" ] || { echo "FAILED:$$failed"; exit 1; }
+
+# clang's sanitizer runtimes are a separate Debian package.
+SAN_DEPS := $(if $(CC_SUFFIX),clang libclang-rt-14-dev)
+asan:
+	@sh scripts/deps.sh $(SAN_DEPS)
+	@$(MAKE) --no-print-directory BUILD=build-asan$(CC_SUFFIX) SAN=address,undefined \
 		check-unit check-it
+
+# ThreadSanitizer on the code that shares data between threads: the server's per-worker stats
+# and their snapshots, the load generator's workers and live snapshots. scripts/tsan.sh makes
+# sure TSan can start (address randomisation, see there). A report fails the test it happens in
+# (TSan's exit code 66). TSAN_OPTIONS can be overridden from the environment.
+TSAN_TESTS ?= check_server it_server check_loadgen it_loadgen
+export TSAN_OPTIONS ?= second_deadlock_stack=1
+tsan:
+	@sh scripts/deps.sh $(SAN_DEPS)
+	@CC="$(CC)" sh scripts/tsan.sh build-tsan$(CC_SUFFIX) $(MAKE) --no-print-directory \
+		BUILD=build-tsan$(CC_SUFFIX) SAN=thread ONLY="$(TSAN_TESTS)" check-only
+
+# The include rules of STYLE.md (which part may include which library and which part's headers).
+check-layers:
+	@bash scripts/check-layers.sh
 
 # libFuzzer targets (tests/fuzz/): the response parser, and the server's query and path handling.
 # Not part of `make test`; FUZZ_SECONDS per target.
@@ -120,11 +152,19 @@ fuzz:
 		tests/fuzz/seeds_parse
 	build-fuzz/fuzz_query -max_total_time=$(FUZZ_SECONDS) build-fuzz/corpus_query
 
-LINT_SRC := main.c $(foreach p,$(PARTS),$(SRC_$(p)) $(wildcard $(p)/*.h)) $(wildcard tests/*.c)
+# Every part's sources and headers (PARTS, so cli/ and console/ too) and the tests'. Both tools
+# run even when the first complains, so one run shows every finding.
+LINT_SRC := main.c $(foreach p,$(PARTS),$(SRC_$(p)) $(wildcard $(p)/*.h)) \
+	$(wildcard tests/*.c tests/*.h tests/support/*.c tests/support/*.h tests/fuzz/*.c)
 lint:
-	clang-format --dry-run --Werror $(LINT_SRC)
+	@sh scripts/deps.sh clang-format cppcheck
+	@status=0; \
+	echo "clang-format --dry-run --Werror ($(words $(LINT_SRC)) files)"; \
+	clang-format --dry-run --Werror $(LINT_SRC) || status=1; \
+	echo "cppcheck ($(words $(LINT_SRC)) files)"; \
 	cppcheck --quiet --error-exitcode=1 --enable=warning,performance,portability \
-		--std=c11 -I. --suppress=missingIncludeSystem --inline-suppr $(LINT_SRC)
+		--std=c11 -I. --suppress=missingIncludeSystem --inline-suppr $(LINT_SRC) || status=1; \
+	exit $$status
 
 install: $(BIN)
 	install -D -m 0755 $(BIN) $(DESTDIR)$(PREFIX)/bin/tierbench
@@ -132,6 +172,6 @@ install: $(BIN)
 	cp -R public $(DESTDIR)$(PREFIX)/share/tierbench/
 
 clean:
-	rm -rf build build-asan
+	rm -rf build build-*
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
