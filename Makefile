@@ -63,8 +63,8 @@ ITS_C := $(patsubst tests/%.c,$(BUILD)/tests/%,$(wildcard tests/it_*.c))
 ITS_SH := $(wildcard tests/it_*.sh)
 CHECK_LIBS := $(call pkg_libs,check)
 
-.PHONY: all deps run test check-unit check-it check-only asan tsan lint check-layers install clean \
-	fuzz
+.PHONY: all deps run test build-tests check-unit check-it check-only asan tsan lint check-layers install clean \
+	fuzz fuzz-build
 # Keep test objects between runs (make would delete them as intermediates).
 .SECONDARY:
 all: $(BIN)
@@ -95,9 +95,15 @@ run: deps
 	@$(MAKE) --no-print-directory all
 	$(BIN) serve
 
+# make -jN builds in parallel; the tests run one after the other (the integration tests measure
+# time and count requests, and interleaved logs are unreadable), every one even when one fails.
 test: deps
-	@$(MAKE) --no-print-directory all $(CHECKS) $(ITS_C)
-	@$(MAKE) --no-print-directory check-unit check-it
+	@$(MAKE) --no-print-directory build-tests
+	@status=0; $(MAKE) --no-print-directory check-unit || status=1; \
+	$(MAKE) --no-print-directory check-it || status=1; exit $$status
+
+# Everything `make test` runs, built (CI builds with -k -jN first, then tests).
+build-tests: $(BIN) $(CHECKS) $(ITS_C)
 
 # Every test runs even when one fails; the failed ones are listed at the end.
 check-unit: $(CHECKS)
@@ -120,8 +126,13 @@ check-only: $(BIN) $(ONLY_BIN)
 SAN_DEPS := $(if $(CC_SUFFIX),clang libclang-rt-14-dev)
 asan:
 	@sh scripts/deps.sh $(SAN_DEPS)
-	@$(MAKE) --no-print-directory BUILD=build-asan$(CC_SUFFIX) SAN=address,undefined \
-		check-unit check-it
+	@$(MAKE) --no-print-directory BUILD=build-asan$(CC_SUFFIX) SAN=address,undefined build-tests
+	@status=0; \
+	$(MAKE) --no-print-directory BUILD=build-asan$(CC_SUFFIX) SAN=address,undefined check-unit \
+		|| status=1; \
+	$(MAKE) --no-print-directory BUILD=build-asan$(CC_SUFFIX) SAN=address,undefined check-it \
+		|| status=1; \
+	exit $$status
 
 # ThreadSanitizer on the code that shares data between threads: the server's per-worker stats
 # and their snapshots, the load generator's workers and live snapshots. scripts/tsan.sh makes
@@ -138,19 +149,30 @@ tsan:
 check-layers:
 	@bash scripts/check-layers.sh
 
-# libFuzzer targets (tests/fuzz/): the response parser, and the server's query and path handling.
-# Not part of `make test`; FUZZ_SECONDS per target.
+# libFuzzer targets (tests/fuzz/): the response parser, the server's query and path handling, and
+# histogram deserialization (the result store's blobs; seeds written by gen_hist_seeds.c). Not
+# part of `make test`; FUZZ_SECONDS per target. Undefined behaviour stops the run like a crash.
 FUZZ_SECONDS ?= 60
-FUZZ_FLAGS := -std=c11 -D_GNU_SOURCE -I. -g -O1 -fsanitize=fuzzer,address,undefined
-fuzz:
+FUZZ_FLAGS := -std=c11 -D_GNU_SOURCE -I. -g -O1 -fsanitize=fuzzer,address,undefined \
+	-fno-sanitize-recover=undefined
+# A crashing input is saved as build-fuzz/crash-<sha1>; rerun it with build-fuzz/fuzz_<x> FILE.
+FUZZ_RUN = -max_total_time=$(FUZZ_SECONDS) -artifact_prefix=build-fuzz/
+fuzz: fuzz-build
+	build-fuzz/fuzz_parse $(FUZZ_RUN) -max_len=4096 build-fuzz/corpus_parse tests/fuzz/seeds_parse
+	build-fuzz/fuzz_query $(FUZZ_RUN) build-fuzz/corpus_query
+	build-fuzz/fuzz_hist $(FUZZ_RUN) -max_len=4096 build-fuzz/corpus_hist build-fuzz/seeds_hist
+
+fuzz-build:
 	@sh scripts/deps.sh clang libclang-rt-14-dev
-	@mkdir -p build-fuzz/corpus_parse build-fuzz/corpus_query
+	@mkdir -p build-fuzz/corpus_parse build-fuzz/corpus_query build-fuzz/corpus_hist \
+		build-fuzz/seeds_hist
 	clang $(FUZZ_FLAGS) tests/fuzz/fuzz_parse.c loadgen/parse.c -lhttp_parser -o build-fuzz/fuzz_parse
 	clang $(FUZZ_FLAGS) tests/fuzz/fuzz_query.c $(SRC_server) $(SRC_common) -lcivetweb -lz -lm \
 		-lpthread -o build-fuzz/fuzz_query
-	build-fuzz/fuzz_parse -max_total_time=$(FUZZ_SECONDS) -max_len=4096 build-fuzz/corpus_parse \
-		tests/fuzz/seeds_parse
-	build-fuzz/fuzz_query -max_total_time=$(FUZZ_SECONDS) build-fuzz/corpus_query
+	clang $(FUZZ_FLAGS) tests/fuzz/fuzz_hist.c common/hist.c -lm -o build-fuzz/fuzz_hist
+	clang $(filter-out -fsanitize=fuzzer%,$(FUZZ_FLAGS)) -fsanitize=address,undefined \
+		tests/fuzz/gen_hist_seeds.c common/hist.c -lm -o build-fuzz/gen_hist_seeds
+	build-fuzz/gen_hist_seeds build-fuzz/seeds_hist
 
 # Every part's sources and headers (PARTS, so cli/ and console/ too) and the tests'. Both tools
 # run even when the first complains, so one run shows every finding.
