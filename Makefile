@@ -63,8 +63,8 @@ ITS_C := $(patsubst tests/%.c,$(BUILD)/tests/%,$(wildcard tests/it_*.c))
 ITS_SH := $(wildcard tests/it_*.sh)
 CHECK_LIBS := $(call pkg_libs,check)
 
-.PHONY: all deps run test build-tests check-unit check-it check-only asan tsan lint check-layers install clean \
-	fuzz fuzz-build
+.PHONY: all deps run test build-tests check-unit check-it check-only asan tsan lint check-layers \
+	install clean fuzz fuzz-build
 # Keep test objects between runs (make would delete them as intermediates).
 .SECONDARY:
 all: $(BIN)
