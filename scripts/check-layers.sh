@@ -36,8 +36,9 @@ lib_owners() {
 }
 
 # Every C file that is not exempt, and every include line in them: "file:line:text".
-mapfile -t files < <(find . \( -path ./.git -o -path './build*' -o -path ./tests -o -path ./bench \) \
-    -prune -o -type f \( -name '*.c' -o -name '*.h' \) -print | sed 's|^\./||' | sort)
+mapfile -t files < <(find . \( -path ./.git -o -path './build*' -o -path ./tests \
+    -o -path ./bench \) -prune -o -type f \( -name '*.c' -o -name '*.h' \) -print |
+    sed 's|^\./||' | sort)
 declare -A INCS # file -> newline-separated "line<TAB>kind<TAB>resolved name" (kind: sys or proj)
 re='^([0-9]+):[[:space:]]*#[[:space:]]*include[[:space:]]*([<"])([^>"]+)[>"]'
 nincs=0
