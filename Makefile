@@ -4,7 +4,10 @@
 
 CFLAGS ?= -O2 -g
 PREFIX ?= /usr/local
-BUILD ?= build
+# clang builds in its own directories (build-clang, build-asan-clang, ...): make rebuilds nothing
+# when only CC changes, so a shared tree would mix the compilers and hide one's warnings.
+CC_SUFFIX := $(if $(findstring clang,$(notdir $(CC))),-clang)
+BUILD ?= build$(CC_SUFFIX)
 VERSION := 0.1.0
 
 TB_CFLAGS := -std=c11 -D_GNU_SOURCE -I. -MMD -MP -Wall -Wextra -Wshadow -Wformat=2 \
@@ -60,7 +63,8 @@ ITS_C := $(patsubst tests/%.c,$(BUILD)/tests/%,$(wildcard tests/it_*.c))
 ITS_SH := $(wildcard tests/it_*.sh)
 CHECK_LIBS := $(call pkg_libs,check)
 
-.PHONY: all deps run test check-unit check-it asan lint install clean fuzz
+.PHONY: all deps run test build-tests check-unit check-it check-only asan tsan lint check-layers \
+	install clean fuzz fuzz-build
 # Keep test objects between runs (make would delete them as intermediates).
 .SECONDARY:
 all: $(BIN)
@@ -91,40 +95,98 @@ run: deps
 	@$(MAKE) --no-print-directory all
 	$(BIN) serve
 
+# make -jN builds in parallel; the tests run one after the other (the integration tests measure
+# time and count requests, and interleaved logs are unreadable), every one even when one fails.
 test: deps
-	@$(MAKE) --no-print-directory all $(CHECKS) $(ITS_C)
-	@$(MAKE) --no-print-directory check-unit check-it
+	@$(MAKE) --no-print-directory build-tests
+	@status=0; $(MAKE) --no-print-directory check-unit || status=1; \
+	$(MAKE) --no-print-directory check-it || status=1; exit $$status
 
+# Everything `make test` runs, built (CI builds with -k -jN first, then tests).
+build-tests: $(BIN) $(CHECKS) $(ITS_C)
+
+# Every test runs even when one fails; the failed ones are listed at the end.
 check-unit: $(CHECKS)
-	@set -e; for t in $(CHECKS); do echo "== $$t"; CK_FORK=yes $$t; done
+	@failed=""; for t in $(CHECKS); do echo "== $$t"; CK_FORK=yes $$t || failed="$$failed $$t"; \
+	done; [ -z "$$failed" ] || { echo "FAILED:$$failed"; exit 1; }
 
 check-it: $(BIN) $(ITS_C)
-	@set -e; for t in $(ITS_C); do echo "== $$t"; TIERBENCH=$(BIN) $$t; done; \
-	for t in $(ITS_SH); do echo "== $$t"; TIERBENCH=$(BIN) sh $$t; done
+	@failed=""; for t in $(ITS_C); do echo "== $$t"; TIERBENCH=$(BIN) $$t || failed="$$failed $$t"; \
+	done; for t in $(ITS_SH); do echo "== $$t"; TIERBENCH=$(BIN) sh $$t || failed="$$failed $$t"; \
+	done; [ -z "$$failed" ] || { echo "FAILED:$$failed"; exit 1; }
 
-asan: deps
-	@$(MAKE) --no-print-directory BUILD=build-asan SAN=address,undefined \
-		check-unit check-it
+# make check-only ONLY="check_server it_server": the named tests/ binaries only.
+ONLY_BIN := $(addprefix $(BUILD)/tests/,$(ONLY))
+check-only: $(BIN) $(ONLY_BIN)
+	@failed=""; for t in $(ONLY_BIN); do echo "== $$t"; \
+	CK_FORK=yes TIERBENCH=$(BIN) $$t || failed="$$failed $$t"; \
+	done; [ -z "$$failed" ] || { echo "FAILED:$$failed"; exit 1; }
 
-# libFuzzer targets (tests/fuzz/): the response parser, and the server's query and path handling.
-# Not part of `make test`; FUZZ_SECONDS per target.
+# clang's sanitizer runtimes are a separate Debian package.
+SAN_DEPS := $(if $(CC_SUFFIX),clang libclang-rt-14-dev)
+asan:
+	@sh scripts/deps.sh $(SAN_DEPS)
+	@$(MAKE) --no-print-directory BUILD=build-asan$(CC_SUFFIX) SAN=address,undefined build-tests
+	@status=0; \
+	$(MAKE) --no-print-directory BUILD=build-asan$(CC_SUFFIX) SAN=address,undefined check-unit \
+		|| status=1; \
+	$(MAKE) --no-print-directory BUILD=build-asan$(CC_SUFFIX) SAN=address,undefined check-it \
+		|| status=1; \
+	exit $$status
+
+# ThreadSanitizer on the code that shares data between threads: the server's per-worker stats
+# and their snapshots, the load generator's workers and live snapshots. scripts/tsan.sh makes
+# sure TSan can start (address randomisation, see there). A report fails the test it happens in
+# (TSan's exit code 66). TSAN_OPTIONS can be overridden from the environment.
+TSAN_TESTS ?= check_server it_server check_loadgen it_loadgen
+export TSAN_OPTIONS ?= second_deadlock_stack=1
+tsan:
+	@sh scripts/deps.sh $(SAN_DEPS)
+	@CC="$(CC)" sh scripts/tsan.sh build-tsan$(CC_SUFFIX) $(MAKE) --no-print-directory \
+		BUILD=build-tsan$(CC_SUFFIX) SAN=thread ONLY="$(TSAN_TESTS)" check-only
+
+# The include rules of STYLE.md (which part may include which library and which part's headers).
+check-layers:
+	@bash scripts/check-layers.sh
+
+# libFuzzer targets (tests/fuzz/): the response parser, the server's query and path handling, and
+# histogram deserialization (the result store's blobs; seeds written by gen_hist_seeds.c). Not
+# part of `make test`; FUZZ_SECONDS per target. Undefined behaviour stops the run like a crash.
 FUZZ_SECONDS ?= 60
-FUZZ_FLAGS := -std=c11 -D_GNU_SOURCE -I. -g -O1 -fsanitize=fuzzer,address,undefined
-fuzz:
+FUZZ_FLAGS := -std=c11 -D_GNU_SOURCE -I. -g -O1 -fsanitize=fuzzer,address,undefined \
+	-fno-sanitize-recover=undefined
+# A crashing input is saved as build-fuzz/crash-<sha1>; rerun it with build-fuzz/fuzz_<x> FILE.
+FUZZ_RUN = -max_total_time=$(FUZZ_SECONDS) -artifact_prefix=build-fuzz/
+fuzz: fuzz-build
+	build-fuzz/fuzz_parse $(FUZZ_RUN) -max_len=4096 build-fuzz/corpus_parse tests/fuzz/seeds_parse
+	build-fuzz/fuzz_query $(FUZZ_RUN) build-fuzz/corpus_query
+	build-fuzz/fuzz_hist $(FUZZ_RUN) -max_len=4096 build-fuzz/corpus_hist build-fuzz/seeds_hist
+
+fuzz-build:
 	@sh scripts/deps.sh clang libclang-rt-14-dev
-	@mkdir -p build-fuzz/corpus_parse build-fuzz/corpus_query
+	@mkdir -p build-fuzz/corpus_parse build-fuzz/corpus_query build-fuzz/corpus_hist \
+		build-fuzz/seeds_hist
 	clang $(FUZZ_FLAGS) tests/fuzz/fuzz_parse.c loadgen/parse.c -lhttp_parser -o build-fuzz/fuzz_parse
 	clang $(FUZZ_FLAGS) tests/fuzz/fuzz_query.c $(SRC_server) $(SRC_common) -lcivetweb -lz -lm \
 		-lpthread -o build-fuzz/fuzz_query
-	build-fuzz/fuzz_parse -max_total_time=$(FUZZ_SECONDS) -max_len=4096 build-fuzz/corpus_parse \
-		tests/fuzz/seeds_parse
-	build-fuzz/fuzz_query -max_total_time=$(FUZZ_SECONDS) build-fuzz/corpus_query
+	clang $(FUZZ_FLAGS) tests/fuzz/fuzz_hist.c common/hist.c -lm -o build-fuzz/fuzz_hist
+	clang $(filter-out -fsanitize=fuzzer%,$(FUZZ_FLAGS)) -fsanitize=address,undefined \
+		tests/fuzz/gen_hist_seeds.c common/hist.c -lm -o build-fuzz/gen_hist_seeds
+	build-fuzz/gen_hist_seeds build-fuzz/seeds_hist
 
-LINT_SRC := main.c $(foreach p,$(PARTS),$(SRC_$(p)) $(wildcard $(p)/*.h)) $(wildcard tests/*.c)
+# Every part's sources and headers (PARTS, so cli/ and console/ too) and the tests'. Both tools
+# run even when the first complains, so one run shows every finding.
+LINT_SRC := main.c $(foreach p,$(PARTS),$(SRC_$(p)) $(wildcard $(p)/*.h)) \
+	$(wildcard tests/*.c tests/*.h tests/support/*.c tests/support/*.h tests/fuzz/*.c)
 lint:
-	clang-format --dry-run --Werror $(LINT_SRC)
+	@sh scripts/deps.sh clang-format cppcheck
+	@status=0; \
+	echo "clang-format --dry-run --Werror ($(words $(LINT_SRC)) files)"; \
+	clang-format --dry-run --Werror $(LINT_SRC) || status=1; \
+	echo "cppcheck ($(words $(LINT_SRC)) files)"; \
 	cppcheck --quiet --error-exitcode=1 --enable=warning,performance,portability \
-		--std=c11 -I. --suppress=missingIncludeSystem --inline-suppr $(LINT_SRC)
+		--std=c11 -I. --suppress=missingIncludeSystem --inline-suppr $(LINT_SRC) || status=1; \
+	exit $$status
 
 install: $(BIN)
 	install -D -m 0755 $(BIN) $(DESTDIR)$(PREFIX)/bin/tierbench
@@ -132,6 +194,6 @@ install: $(BIN)
 	cp -R public $(DESTDIR)$(PREFIX)/share/tierbench/
 
 clean:
-	rm -rf build build-asan
+	rm -rf build build-*
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
