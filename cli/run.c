@@ -11,7 +11,6 @@
 #include "common/metric.h"
 #include "common/units.h"
 #include "loadgen/loadgen.h"
-#include "loadgen/scenario.h"
 #include "reports/reports.h"
 
 #define EXIT_THRESHOLD_FAILED 99

@@ -295,7 +295,7 @@ static size_t put_varint(uint8_t *buf, size_t len, size_t at, uint64_t v)
         v >>= 7;
         if (v)
             b |= 0x80;
-        if (at < len)
+        if (buf && at < len)
             buf[at] = b;
         at++;
     } while (v);
@@ -323,7 +323,7 @@ size_t hist_serialize(const struct hist *h, uint8_t *buf, size_t len)
     static const uint8_t magic[4] = {'T', 'B', 'H', '2'};
     size_t at = 0;
     for (size_t i = 0; i < 4; i++, at++)
-        if (at < len)
+        if (buf && at < len)
             buf[at] = magic[i];
     const uint64_t head[] = {h->sig_bits,
                              h->max_value,
@@ -397,6 +397,29 @@ static int read_buckets(struct hist *h, const uint8_t *buf, size_t len, size_t a
     return 0;
 }
 
+/* Every value lies in [min, max], so the sums do too (times the count). */
+static bool sums_ok(const struct hist *h)
+{
+    u128 n = h->total;
+    if (n == 0)
+        return h->sum == 0 && h->sum_sq == 0 && h->min == 0 && h->max == 0;
+    u128 lo = h->min, hi = h->max; /* below 2^64, so their squares fit */
+    return h->sum / n >= lo && h->sum / n <= hi && h->sum_sq / n >= lo * lo &&
+           h->sum_sq / n <= hi * hi;
+}
+
+/* The old form kept its sums as doubles; when they do not fit the buckets (a damaged file),
+ * they are rebuilt from the buckets' midpoints, which are within the histogram's precision. */
+static void sums_from_buckets(struct hist *h)
+{
+    h->sum = h->sum_sq = 0;
+    for (size_t i = h->lo; i <= h->hi; i++) {
+        u128 v = bucket_value(h, i);
+        h->sum += v * h->counts[i];
+        h->sum_sq += v * v * h->counts[i];
+    }
+}
+
 static double bits_double(uint64_t u)
 {
     double d;
@@ -436,7 +459,11 @@ struct hist *hist_deserialize(const uint8_t *buf, size_t len)
         hist_free(h);
         return NULL;
     }
-    if (h->total == 0)
-        h->min = h->max = 0;
+    if (!v2 && h->total && !sums_ok(h))
+        sums_from_buckets(h);
+    if (!sums_ok(h)) {
+        hist_free(h);
+        return NULL;
+    }
     return h;
 }

@@ -1,7 +1,7 @@
-/* loadgen/scenario.c: scenario files for `tierbench run`, thresholds, and the merge of stage
- * results (see scenario.h). Parsing is strict: an unknown key is an error, because a typo such as
- * "durtion" would otherwise silently run the default. */
-#include "loadgen/scenario.h"
+/* loadgen/scenario.c: scenario files for `tierbench run` (declared in loadgen.h). Parsing is
+ * strict: an unknown key is an error, because a typo such as "durtion" would otherwise silently
+ * run the default. */
+#include "loadgen/loadgen.h"
 
 #include <cjson/cJSON.h>
 #include <ctype.h>

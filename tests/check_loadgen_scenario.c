@@ -9,7 +9,6 @@
 
 #include "db/db.h"
 #include "loadgen/loadgen.h"
-#include "loadgen/scenario.h"
 #include "run_fixture.h"
 #include "tests/support/ck_run.h"
 #include "tests/support/tmpdir.h"
