@@ -81,8 +81,9 @@ unsigned srv_stats_busy_count(struct srv_stats_rec *r);
  * recorded shortly after its second ended still counts. srv.c calls it twice a second so
  * nothing ages out of a ring unseen. */
 void srv_stats_collect(struct srv_stats_rec *r, uint64_t now_us);
-/* Collects as srv_stats_collect does, then refills the sample, window, route, code, timeline
- * and threads_busy fields of out (from srv_stats_new) as of now_us; the rest is left alone. */
+/* Collects as srv_stats_collect does, folds what the workers recorded since the last call into
+ * the totals, then refills the sample, window, route, code, timeline, bytes_in and
+ * threads_busy fields of out (from srv_stats_new) as of now_us; the rest is left alone. */
 void srv_stats_fill(struct srv_stats_rec *r, uint64_t now_us, struct srv_stats *out);
 
 /* ---- admin.c -------------------------------------------------------------------------------- */

@@ -562,6 +562,46 @@ START_TEST(test_stats_of_many_threads_equal_one_thread_with_the_same_requests)
 }
 END_TEST
 
+/* A snapshot folds what the workers recorded since the previous one into the totals; records
+ * between snapshots, and several snapshot objects, must all see exactly every request. */
+START_TEST(test_stats_snapshots_between_records_keep_exact_totals)
+{
+    struct srv_stats_rec *r = srv_stats_rec_new(S(0));
+    struct srv_stats_thread *t[3] = {srv_stats_thread_add(r), srv_stats_thread_add(r),
+                                     srv_stats_thread_add(r)};
+    struct hist *ref = hist_new_default();
+    struct srv_stats *a = stats_new(), *b = stats_new();
+    uint64_t x = 42, n = 0;
+    for (int round = 0; round < 5; round++) {
+        for (int i = 0; i < 200 * (round + 1); i++) {
+            x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+            uint64_t lat_us = 3 + x % 7000;
+            srv_stats_record(t[x % 3], SRV_ROUTE_ECHO, 200, lat_us, 10, 1, S(1) + (uint64_t)i);
+            hist_record(ref, lat_us);
+            n++;
+        }
+        srv_stats_fill(r, S(1) + 500000, round % 2 ? a : b);
+    }
+    srv_stats_fill(r, S(1) + 600000, a);
+    struct sample_latency la, lref;
+    sample_latency_of(a->routes[SRV_ROUTE_ECHO].sample.latency_us, &la);
+    sample_latency_of(ref, &lref);
+    ck_assert_uint_eq(la.count, n);
+    ck_assert(memcmp(&la, &lref, sizeof(la)) == 0);
+    ck_assert_uint_eq(a->total.requests, n);
+    ck_assert_uint_eq(a->routes[SRV_ROUTE_ECHO].codes[srv_code_slot(200)], n);
+    ck_assert_uint_eq(a->bytes_in, n);
+    srv_stats_fill(r, S(1) + 700000, b); /* nothing new: the same figures in another object */
+    ck_assert_uint_eq(b->total.requests, n);
+    ck_assert_uint_eq(hist_count(b->total.latency_us), n);
+    ck_assert_uint_eq(b->routes[SRV_ROUTE_ECHO].codes[srv_code_slot(200)], n);
+    hist_free(ref);
+    srv_stats_free(a);
+    srv_stats_free(b);
+    srv_stats_rec_free(r);
+}
+END_TEST
+
 /* The Prometheus buckets come from one pass over the histogram; they must equal counting each
  * bucket from zero, as hist_count_between(h, 0, le) does. */
 START_TEST(test_stats_prometheus_buckets_equal_counts_from_zero)
@@ -810,6 +850,7 @@ int main(void)
     tcase_add_test(tc, test_stats_windows_lag_the_totals_by_one_full_second);
     tcase_add_test(tc, test_stats_first_second_counts_only_the_time_since_start);
     tcase_add_test(tc, test_stats_of_many_threads_equal_one_thread_with_the_same_requests);
+    tcase_add_test(tc, test_stats_snapshots_between_records_keep_exact_totals);
     tcase_add_test(tc, test_stats_prometheus_buckets_equal_counts_from_zero);
     tcase_add_test(tc, test_formatters_write_json_and_prometheus_and_report_needed_length);
     tcase_add_test(tc, test_conn_close_counts_only_connections_it_saw_open);
