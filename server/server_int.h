@@ -120,11 +120,11 @@ struct srv {
     pthread_mutex_t cache_lock;
     atomic_uint_fast64_t cache_hits, cache_misses;
     atomic_uint_fast64_t conns_open, conns_total;
-    atomic_bool stopping; /* set first in srv_stop: slow handlers return early */
-    pthread_mutex_t log_lock; /* guards the three fields below */
-    bool log_capturing;       /* inside srv_mg_start: */
+    atomic_bool stopping;       /* set first in srv_stop: slow handlers return early */
+    pthread_mutex_t log_lock;   /* guards the three fields below */
+    bool log_capturing;         /* inside srv_mg_start: */
     pthread_t log_start_thread; /* messages from this thread are start-up detail */
-    char log_first[160];      /* the first of them */
+    char log_first[160];        /* the first of them */
     pthread_t collector;
     bool collector_running;
     pthread_mutex_t collector_lock;

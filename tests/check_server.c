@@ -430,7 +430,7 @@ START_TEST(test_stats_collect_keeps_history_beyond_the_thread_ring)
         srv_stats_collect(r, S(sec + 1) + 5);
     }
     struct srv_stats *st = stats_new();
-    srv_stats_fill(r, S(101) + 5, st); /* seconds 0..99 reported */
+    srv_stats_fill(r, S(101) + 5, st);                     /* seconds 0..99 reported */
     ck_assert_uint_eq(st->windows[2].sample.requests, 60); /* one a second, 60 s window */
     ck_assert(st->windows[2].rate_rps == 1.0);
     ck_assert_uint_eq(st->timeline_len, 100);
@@ -523,7 +523,8 @@ START_TEST(test_stats_of_many_threads_equal_one_thread_with_the_same_requests)
             enum srv_route route = x % 5 == 0 ? SRV_ROUTE_STATIC : SRV_ROUTE_HEALTH;
             uint64_t end_us = S(sec) + (uint64_t)k * 3000;
             srv_stats_record(t1, route, status, lat_us, 100 + x % 50, 0, end_us);
-            srv_stats_record(tn[(x >> 20) % THREADS], route, status, lat_us, 100 + x % 50, 0, end_us);
+            srv_stats_record(tn[(x >> 20) % THREADS], route, status, lat_us, 100 + x % 50, 0,
+                             end_us);
         }
         srv_stats_collect(one, S(sec) + 600000);
         srv_stats_collect(many, S(sec) + 600000);
@@ -652,8 +653,13 @@ START_TEST(test_formatters_write_json_and_prometheus_and_report_needed_length)
     st->windows[0].seconds = 1;
     st->windows[0].rate_rps = 1234.5;
     st->timeline_len = 1;
-    st->timeline[0] = (struct srv_second){.age_s = 2, .duration_us = 1000000, .requests = 3,
-                                          .p50_us = 20, .p90_us = 30, .p99_us = 30, .max_us = 30};
+    st->timeline[0] = (struct srv_second){.age_s = 2,
+                                          .duration_us = 1000000,
+                                          .requests = 3,
+                                          .p50_us = 20,
+                                          .p90_us = 30,
+                                          .p99_us = 30,
+                                          .max_us = 30};
     char *buf = malloc(65536);
     size_t n = srv_stats_json(st, true, buf, 65536);
     ck_assert_uint_lt(n, 65536);
@@ -666,7 +672,8 @@ START_TEST(test_formatters_write_json_and_prometheus_and_report_needed_length)
     ck_assert_ptr_nonnull(strstr(buf, "\"bytes_in\":0,\"latency_us\":{\"count\":3,\"min\":10,"
                                       "\"mean\":20.0,\"stdev\":8.2,\"p50\":20,\"p75\":30,"
                                       "\"p90\":30,\"p99\":30,\"p99_9\":30,\"max\":30}"));
-    ck_assert_ptr_nonnull(strstr(buf, "\"codes\":{\"200\":2,\"404\":1},\"latency_us\":{\"count\":3,"));
+    ck_assert_ptr_nonnull(
+        strstr(buf, "\"codes\":{\"200\":2,\"404\":1},\"latency_us\":{\"count\":3,"));
     ck_assert_ptr_nonnull(strstr(buf, "\"errors\":0,\"latency_us\":{\"count\":0,\"min\":0,"));
     ck_assert_ptr_nonnull(strstr(buf, "\"timeline\":[{\"age_s\":2,\"duration_s\":1.000,"
                                       "\"requests\":3,\"errors\":0,\"bytes_out\":0,"
@@ -754,10 +761,10 @@ END_TEST
 START_TEST(test_admin_token_accepts_only_the_exact_bearer_token)
 {
     ck_assert(srv_admin_token_ok("s3cret", "Bearer s3cret"));
-    ck_assert(!srv_admin_token_ok("s3cret", "Bearer s3creT"));   /* last byte differs */
-    ck_assert(!srv_admin_token_ok("s3cret", "Bearer x3cret"));   /* first byte differs */
-    ck_assert(!srv_admin_token_ok("s3cret", "Bearer s3c"));      /* a prefix */
-    ck_assert(!srv_admin_token_ok("s3cret", "Bearer s3cretX"));  /* longer */
+    ck_assert(!srv_admin_token_ok("s3cret", "Bearer s3creT"));     /* last byte differs */
+    ck_assert(!srv_admin_token_ok("s3cret", "Bearer x3cret"));     /* first byte differs */
+    ck_assert(!srv_admin_token_ok("s3cret", "Bearer s3c"));        /* a prefix */
+    ck_assert(!srv_admin_token_ok("s3cret", "Bearer s3cretX"));    /* longer */
     ck_assert(!srv_admin_token_ok("s3cret", "Bearer s3cret\x01")); /* longer by a byte */
     ck_assert(!srv_admin_token_ok("s3cret", "Bearer "));
     ck_assert(!srv_admin_token_ok("s3cret", "Basic s3cret"));
