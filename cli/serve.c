@@ -195,6 +195,17 @@ static int parse_args(int argc, char **argv, struct srv_config *cfg)
     return 0;
 }
 
+/* The server's log lines (server.h): warnings and errors go to stderr as one line each, like
+ * every other message of this command. SRV_LOG_DEBUG is CivetWeb's start-up detail, which
+ * srv_start already folds into its one-line error. stdio locks the stream per call, so lines
+ * from several server threads do not interleave. */
+static void log_to_stderr(void *arg, enum srv_log_level level, const char *msg)
+{
+    (void)arg;
+    if (level >= SRV_LOG_WARNING)
+        fprintf(stderr, "tierbench serve: %s\n", msg);
+}
+
 int cli_serve(int argc, char **argv)
 {
     for (int i = 1; i < argc; i++)
@@ -204,6 +215,7 @@ int cli_serve(int argc, char **argv)
         }
     struct srv_config cfg;
     srv_config_default(&cfg);
+    cfg.log = log_to_stderr;
     const char *env_token = getenv("TIERBENCH_ADMIN_TOKEN");
     if (env_token && *env_token)
         cfg.admin_token = env_token;

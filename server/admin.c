@@ -31,7 +31,6 @@ static void process_usage(struct srv_stats *out)
 
 void srv_stats_snapshot(struct srv *s, struct srv_stats *out)
 {
-    memset(out, 0, sizeof(*out));
     uint64_t now_us = clock_now_us();
     out->uptime_s = (double)(now_us - s->started_us) / 1e6;
     out->started_unix_s = s->started_unix_s;
@@ -41,16 +40,62 @@ void srv_stats_snapshot(struct srv *s, struct srv_stats *out)
     out->connections_total = atomic_load(&s->conns_total);
     out->cache_hits = atomic_load(&s->cache_hits);
     out->cache_misses = atomic_load(&s->cache_misses);
+    out->cache_entries = 0;
     if (s->cache) {
         pthread_mutex_lock(&s->cache_lock);
         out->cache_entries = srv_cache_len(s->cache);
         pthread_mutex_unlock(&s->cache_lock);
     }
     process_usage(out);
-    for (int w = 0; w < SRV_WINDOWS; w++)
-        out->windows[w].seconds = srv_window_seconds[w];
-    if (s->cfg.stats_enabled)
+    if (s->cfg.stats_enabled) {
         srv_stats_fill(s->stats, now_us, out);
+        return;
+    }
+    /* With --no-stats the worker blocks carry only busy flags: everything else reads zero. */
+    sample_reset(&out->total, 0);
+    memset(out->codes, 0, sizeof(out->codes));
+    out->bytes_in = 0;
+    for (int i = 0; i < SRV_ROUTE__COUNT; i++) {
+        sample_reset(&out->routes[i].sample, 0);
+        memset(out->routes[i].codes, 0, sizeof(out->routes[i].codes));
+        memset(out->routes[i].duration_le, 0, sizeof(out->routes[i].duration_le));
+        out->routes[i].duration_sum_s = 0;
+    }
+    for (int w = 0; w < SRV_WINDOWS; w++) {
+        out->windows[w].seconds = srv_window_seconds[w];
+        out->windows[w].rate_rps = 0;
+        sample_reset(&out->windows[w].sample, 0);
+    }
+    out->timeline_len = 0;
+    out->threads_busy = srv_stats_busy_count(s->stats);
+}
+
+/* What each admin worker keeps between requests: its own snapshot (refilled, never
+ * reallocated, so a snapshot costs what the data costs) and its output buffer. */
+struct admin_thread {
+    struct srv_stats *st;
+    char *buf;
+    size_t cap;
+};
+
+static void *on_admin_init_thread(const struct mg_context *ctx, int thread_type)
+{
+    (void)ctx;
+    if (thread_type != 1)
+        return NULL;
+    return calloc(1, sizeof(struct admin_thread)); /* NULL: that worker allocates per request */
+}
+
+static void on_admin_exit_thread(const struct mg_context *ctx, int thread_type, void *ptr)
+{
+    (void)ctx;
+    (void)thread_type;
+    struct admin_thread *at = ptr;
+    if (!at)
+        return;
+    srv_stats_free(at->st);
+    free(at->buf);
+    free(at);
 }
 
 /* Writes a formatted snapshot, growing the buffer until it fits. */
@@ -58,43 +103,63 @@ static void reply_snapshot(struct srv *s, struct mg_connection *c, const struct 
                            bool prometheus)
 {
     struct srv_reply rep = {0};
-    struct srv_stats *st = malloc(sizeof(*st));
-    size_t cap = 64 * 1024;
-    char *buf = malloc(cap);
-    if (!st || !buf)
+    struct admin_thread scratch = {0};
+    struct admin_thread *at = mg_get_thread_pointer(c);
+    if (!at)
+        at = &scratch;
+    if (!at->st)
+        at->st = srv_stats_new();
+    if (!at->buf) {
+        at->cap = 64 * 1024;
+        at->buf = malloc(at->cap);
+    }
+    if (!at->st || !at->buf)
         goto fail;
-    srv_stats_snapshot(s, st);
+    srv_stats_snapshot(s, at->st);
     bool timeline = !(ri->query_string && strstr(ri->query_string, "timeline=0"));
     for (;;) {
-        size_t n = prometheus ? srv_stats_prometheus(st, buf, cap)
-                              : srv_stats_json(st, timeline, buf, cap);
-        if (n < cap) {
+        size_t n = prometheus ? srv_stats_prometheus(at->st, at->buf, at->cap)
+                              : srv_stats_json(at->st, timeline, at->buf, at->cap);
+        if (n < at->cap) {
             srv_http_reply(c, ri, 200,
                            prometheus ? "text/plain; version=0.0.4; charset=utf-8"
                                       : "application/json",
-                           "Cache-Control: no-store\r\n", buf, n, false, &rep);
+                           "Cache-Control: no-store\r\n", at->buf, n, false, &rep);
             goto done;
         }
-        char *bigger = realloc(buf, n + 1);
+        char *bigger = realloc(at->buf, n + 1);
         if (!bigger)
             goto fail;
-        buf = bigger;
-        cap = n + 1;
+        at->buf = bigger;
+        at->cap = n + 1;
     }
 fail:
     srv_http_error(c, ri, 500, "out of memory", NULL, &rep);
 done:
-    free(st);
-    free(buf);
+    if (at == &scratch) {
+        srv_stats_free(scratch.st);
+        free(scratch.buf);
+    }
 }
 
-static bool token_ok(const struct srv *s, const struct mg_request_info *ri)
+bool srv_admin_token_ok(const char *want, const char *authorization)
 {
-    const char *want = s->cfg.admin_token;
     if (!want || !*want)
         return true;
-    const char *auth = srv_http_header(ri, "Authorization");
-    return auth && !strncmp(auth, "Bearer ", 7) && !strcmp(auth + 7, want);
+    if (!authorization || strncmp(authorization, "Bearer ", 7) != 0)
+        return false;
+    const char *given = authorization + 7;
+    size_t given_len = strlen(given), want_len = strlen(want);
+    /* Constant time in the token's content: every byte of want is compared, whatever given
+     * holds, and differences are OR-ed together instead of ending the loop. A shorter given is
+     * read as its NUL repeated (always in bounds), so a length difference costs no early
+     * return either; the loop's length depends only on the configured token. */
+    unsigned diff = given_len != want_len;
+    for (size_t i = 0; i < want_len; i++) {
+        size_t at = i < given_len ? i : given_len;
+        diff |= (unsigned char)given[at] ^ (unsigned char)want[i];
+    }
+    return diff == 0;
 }
 
 static int on_admin_request(struct mg_connection *c)
@@ -113,7 +178,7 @@ static int on_admin_request(struct mg_connection *c)
     } else if (!strcmp(path, "/api/health")) {
         static const char body[] = "{\"status\":\"ok\",\"service\":\"tierbench-admin\"}";
         srv_http_reply(c, ri, 200, "application/json", NULL, body, sizeof(body) - 1, false, &rep);
-    } else if (!token_ok(s, ri)) {
+    } else if (!srv_admin_token_ok(s->cfg.admin_token, srv_http_header(ri, "Authorization"))) {
         srv_http_error(c, ri, 401, "admin token required (Authorization: Bearer ...)",
                        "WWW-Authenticate: Bearer\r\n", &rep);
     } else {
@@ -153,9 +218,13 @@ int srv_admin_start(struct srv *s, char *err, size_t errlen)
     struct mg_callbacks cb;
     memset(&cb, 0, sizeof(cb));
     cb.begin_request = on_admin_request;
-    s->admin_ctx = mg_start(&cb, s, opts);
+    cb.init_thread = on_admin_init_thread;
+    cb.exit_thread = on_admin_exit_thread;
+    char reason[160];
+    s->admin_ctx = srv_mg_start(s, &cb, opts, reason, sizeof(reason));
     if (!s->admin_ctx) {
-        snprintf(err, errlen, "cannot listen on %s for the admin API (in use?)", listen);
+        snprintf(err, errlen, "cannot listen on %s for the admin API: %s", listen,
+                 reason[0] ? reason : "in use, or a bad address?");
         return -1;
     }
     struct mg_server_port ports[2];

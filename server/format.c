@@ -1,25 +1,14 @@
 /* server/format.c: text forms of a stats snapshot: the admin API's JSON (schema in
- * README.md) and the Prometheus text exposition format (version 0.0.4). Pure functions of
- * the snapshot, so tests feed them hand-made snapshots. */
+ * README.md; every latency object is common/sample.h's sample_latency_json, the vocabulary of
+ * the run JSON too) and the Prometheus text exposition format (version 0.0.4). Pure functions
+ * of the snapshot, so tests feed them hand-made snapshots. */
 #include "server/server_int.h"
 
 #include <stdarg.h>
 #include <stdio.h>
 
 #include "common/jsonw.h"
-
-static void json_latency(struct jsonw *w, const char *key, const struct srv_latency *l)
-{
-    jsonw_obj_begin(w, key);
-    jsonw_u64(w, "count", l->count);
-    jsonw_double(w, "mean", l->mean_us, 1);
-    jsonw_u64(w, "p50", l->p50_us);
-    jsonw_u64(w, "p90", l->p90_us);
-    jsonw_u64(w, "p99", l->p99_us);
-    jsonw_u64(w, "p99_9", l->p999_us);
-    jsonw_u64(w, "max", l->max_us);
-    jsonw_obj_end(w);
-}
+#include "common/sample.h"
 
 static void json_codes(struct jsonw *w, const uint64_t codes[SRV_CODE_SLOTS])
 {
@@ -48,10 +37,10 @@ size_t srv_stats_json(const struct srv_stats *st, bool timeline, char *buf, size
     jsonw_bool(&w, "stats_enabled", st->stats_enabled);
 
     jsonw_obj_begin(&w, "totals");
-    jsonw_u64(&w, "requests", st->requests);
-    jsonw_u64(&w, "bytes_out", st->bytes_out);
+    jsonw_u64(&w, "requests", st->total.requests);
+    jsonw_u64(&w, "bytes_out", st->total.bytes);
     jsonw_u64(&w, "bytes_in", st->bytes_in);
-    json_latency(&w, "latency_us", &st->latency);
+    sample_latency_json(&w, "latency_us", st->total.latency_us);
     jsonw_obj_end(&w);
 
     jsonw_obj_begin(&w, "rate_rps");
@@ -68,16 +57,16 @@ size_t srv_stats_json(const struct srv_stats *st, bool timeline, char *buf, size
         jsonw_obj_begin(&w, NULL);
         jsonw_u64(&w, "seconds", ws->seconds);
         jsonw_double(&w, "rate_rps", ws->rate_rps, 1);
-        jsonw_u64(&w, "requests", ws->requests);
-        jsonw_u64(&w, "errors", ws->errors);
-        json_latency(&w, "latency_us", &ws->latency);
+        jsonw_u64(&w, "requests", ws->sample.requests);
+        jsonw_u64(&w, "errors", ws->sample.errors);
+        sample_latency_json(&w, "latency_us", ws->sample.latency_us);
         jsonw_obj_end(&w);
     }
     jsonw_arr_end(&w);
 
     jsonw_obj_begin(&w, "status");
     for (int i = 1; i <= 6; i++)
-        jsonw_u64(&w, classes[i % 6], st->status_class[i % 6]);
+        jsonw_u64(&w, classes[i % 6], st->total.status_class[i % 6]);
     jsonw_obj_end(&w);
     json_codes(&w, st->codes);
 
@@ -86,10 +75,10 @@ size_t srv_stats_json(const struct srv_stats *st, bool timeline, char *buf, size
         const struct srv_route_stats *rs = &st->routes[r];
         jsonw_obj_begin(&w, NULL);
         jsonw_str(&w, "route", srv_route_names[r]);
-        jsonw_u64(&w, "requests", rs->requests);
-        jsonw_u64(&w, "bytes_out", rs->bytes_out);
+        jsonw_u64(&w, "requests", rs->sample.requests);
+        jsonw_u64(&w, "bytes_out", rs->sample.bytes);
         json_codes(&w, rs->codes);
-        json_latency(&w, "latency_us", &rs->latency);
+        sample_latency_json(&w, "latency_us", rs->sample.latency_us);
         jsonw_obj_end(&w);
     }
     jsonw_arr_end(&w);
@@ -119,11 +108,17 @@ size_t srv_stats_json(const struct srv_stats *st, bool timeline, char *buf, size
             const struct srv_second *sec = &st->timeline[i];
             jsonw_obj_begin(&w, NULL);
             jsonw_u64(&w, "age_s", sec->age_s);
+            jsonw_double(&w, "duration_s", (double)sec->duration_us / 1e6, 3);
             jsonw_u64(&w, "requests", sec->requests);
             jsonw_u64(&w, "errors", sec->errors);
             jsonw_u64(&w, "bytes_out", sec->bytes_out);
-            jsonw_u64(&w, "p50_us", sec->p50_us);
-            jsonw_u64(&w, "p99_us", sec->p99_us);
+            /* The run JSON's timeline uses these inner keys too. */
+            jsonw_obj_begin(&w, "latency_us");
+            jsonw_u64(&w, "p50", sec->p50_us);
+            jsonw_u64(&w, "p90", sec->p90_us);
+            jsonw_u64(&w, "p99", sec->p99_us);
+            jsonw_u64(&w, "max", sec->max_us);
+            jsonw_obj_end(&w);
             jsonw_obj_end(&w);
         }
         jsonw_arr_end(&w);
@@ -179,22 +174,22 @@ size_t srv_stats_prometheus(const struct srv_stats *st, char *buf, size_t cap)
          "Time from the parsed request to the last byte handed to the kernel.");
     for (int r = 0; r < SRV_ROUTE__COUNT; r++) {
         const struct srv_route_stats *rs = &st->routes[r];
-        if (!rs->requests)
+        if (!rs->sample.requests)
             continue;
         for (int b = 0; b < SRV_PROM_BUCKETS; b++)
             add(&t, "tierbench_http_request_duration_seconds_bucket{route=\"%s\",le=\"%g\"} %llu\n",
                 srv_route_names[r], srv_prom_bucket_le_s[b],
                 (unsigned long long)rs->duration_le[b]);
         add(&t, "tierbench_http_request_duration_seconds_bucket{route=\"%s\",le=\"+Inf\"} %llu\n",
-            srv_route_names[r], (unsigned long long)rs->latency.count);
+            srv_route_names[r], (unsigned long long)hist_count(rs->sample.latency_us));
         add(&t, "tierbench_http_request_duration_seconds_sum{route=\"%s\"} %.6f\n",
             srv_route_names[r], rs->duration_sum_s);
         add(&t, "tierbench_http_request_duration_seconds_count{route=\"%s\"} %llu\n",
-            srv_route_names[r], (unsigned long long)rs->latency.count);
+            srv_route_names[r], (unsigned long long)hist_count(rs->sample.latency_us));
     }
     help(&t, "tierbench_http_response_bytes_total", "counter",
          "Response bytes written, headers included.");
-    add(&t, "tierbench_http_response_bytes_total %llu\n", (unsigned long long)st->bytes_out);
+    add(&t, "tierbench_http_response_bytes_total %llu\n", (unsigned long long)st->total.bytes);
     help(&t, "tierbench_http_requests_per_second", "gauge",
          "Requests per second over the last complete seconds.");
     for (int i = 0; i < SRV_WINDOWS; i++)

@@ -9,6 +9,21 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "common/sample.h"
+
+/* How much a log line matters; the caller's srv_log_fn decides what to show. */
+enum srv_log_level {
+    SRV_LOG_DEBUG,   /* detail: CivetWeb's own messages while srv_start runs (the first one is
+                        also folded into srv_start's err, so a plain caller can skip these) */
+    SRV_LOG_WARNING, /* the server goes on with less (a worker without a stats block) */
+    SRV_LOG_ERROR,   /* CivetWeb's messages while serving (a failed accept, a bad socket) */
+};
+
+/* Receives one log line, without a newline. Called from any server thread (workers, the admin
+ * pool, the thread inside srv_start), possibly from several at once, so it must be
+ * thread-safe; it must not call back into the server. */
+typedef void srv_log_fn(void *arg, enum srv_log_level level, const char *msg);
+
 /* Plain configuration. srv_config_default() fills every field; strings are borrowed and must
  * outlive the server. */
 struct srv_config {
@@ -31,11 +46,14 @@ struct srv_config {
     unsigned exchange_work_us;   /* CPU time an uncached exchange-rate lookup burns */
     bool stats_enabled;          /* false: record nothing (to measure what recording costs) */
     bool sched_batch;            /* run main workers as SCHED_BATCH (see srv.c; measured +30%) */
+    srv_log_fn *log;             /* where the server's log lines go; NULL = nowhere (the server
+                                    itself never writes to stdout or stderr) */
+    void *log_arg;               /* passed to log */
 };
 
 /* Defaults: 127.0.0.1:9000, 256 threads, admin 127.0.0.1:9001 (4 threads), keep-alive 5000 ms,
  * request timeout 30000 ms, body 1 MiB, headers 16 KiB, cache on (TTL 60 s, 1000 entries),
- * exchange work 200 us, stats on, SCHED_BATCH workers. */
+ * exchange work 200 us, stats on, SCHED_BATCH workers, no log callback. */
 void srv_config_default(struct srv_config *cfg);
 
 /* The bundled site: $TIERBENCH_DOCROOT, else <exe dir>/../share/tierbench/public, else
@@ -87,50 +105,47 @@ extern const double srv_prom_bucket_le_s[SRV_PROM_BUCKETS];
 #define SRV_WINDOWS    3   /* the 1 s, 10 s and 60 s windows */
 extern const unsigned srv_window_seconds[SRV_WINDOWS];
 
-struct srv_latency {
-    uint64_t count;
-    double mean_us;
-    uint64_t p50_us, p90_us, p99_us, p999_us, max_us;
-};
+/* The snapshot is made of samples (common/sample.h) so that it merges exactly from the
+ * workers' own samples. In every sample here: requests = responses of any status, errors =
+ * responses with status >= 500, bytes = response bytes (headers included), status_class by
+ * class, latency_us = from begin_request to the complete response handed to send(). */
 
 struct srv_route_stats {
-    uint64_t requests;
-    uint64_t bytes_out;                     /* response bytes, headers included */
+    struct sample sample; /* since start (duration = uptime); latency 0.05% (default precision) */
     uint64_t codes[SRV_CODE_SLOTS];         /* indexed like srv_code_slot_codes */
     uint64_t duration_le[SRV_PROM_BUCKETS]; /* cumulative: requests with duration <= le */
     double duration_sum_s;
-    struct srv_latency latency;
 };
 
 struct srv_window_stats {
-    unsigned seconds; /* window length: the last `seconds` complete seconds */
-    double rate_rps;  /* requests / seconds */
-    uint64_t requests;
-    uint64_t errors;            /* status >= 500 */
-    struct srv_latency latency; /* windowed histograms are coarser: ~0.4% relative error */
+    unsigned seconds;     /* window length: the last `seconds` reported seconds (see srv_stats) */
+    double rate_rps;      /* sample.requests / sample.duration_us */
+    struct sample sample; /* those seconds merged; latency ~0.4% (HIST_SIG_BITS_COARSE) */
 };
 
 struct srv_second {
-    uint64_t age_s; /* 1 = the last complete second, 2 = the one before, ... */
+    uint64_t age_s;       /* now_s - that second: 2 is the newest reported second */
+    uint64_t duration_us; /* how much of the second the server was up (the first is partial) */
     uint64_t requests;
-    uint64_t errors;
+    uint64_t errors; /* status >= 500 */
     uint64_t bytes_out;
-    uint64_t p50_us;
-    uint64_t p99_us;
+    uint64_t p50_us, p90_us, p99_us, max_us; /* latency, ~0.4% */
 };
 
 /* One consistent-enough picture of the server: counters are summed thread by thread, so a
- * request finishing during the snapshot may be in one figure and not yet in another. */
+ * request finishing during the snapshot may be in one figure and not yet in another.
+ *
+ * Reported seconds: a second s enters the windows and the timeline once it is at least a full
+ * second old (now >= s + 2 s), so that a request that ended in s but was recorded a little
+ * later is not lost. The windows and the timeline therefore lag the totals by about a second:
+ * the "1 s" window is the second that ended 1 to 2 seconds ago. */
 struct srv_stats {
     double uptime_s;
     double started_unix_s;
     bool stats_enabled;
-    uint64_t requests;
-    uint64_t bytes_out;
-    uint64_t bytes_in;        /* request bodies read */
-    uint64_t status_class[6]; /* [1]..[5] = 1xx..5xx; [0] = anything else */
+    struct sample total; /* every request since start: the routes merged (latency 0.05%) */
+    uint64_t bytes_in;   /* request bodies read */
     uint64_t codes[SRV_CODE_SLOTS];
-    struct srv_latency latency; /* every request since start, 0.05% relative error */
     struct srv_window_stats windows[SRV_WINDOWS];
     struct srv_route_stats routes[SRV_ROUTE__COUNT];
     unsigned threads_total;
@@ -144,7 +159,16 @@ struct srv_stats {
     struct srv_second timeline[SRV_TIMELINE_S];
 };
 
-/* Fills *out (about 17 KiB: allocate it, don't put it on a small stack). Any thread. */
+/* A zeroed snapshot with its histograms (about 1.6 MB of address space, touched only as far as
+ * data reaches), or NULL when out of memory. Keep it and refill it: srv_stats_snapshot then
+ * costs what the data costs, not what allocating and clearing the histograms would. */
+struct srv_stats *srv_stats_new(void);
+/* NULL is accepted. */
+void srv_stats_free(struct srv_stats *st);
+
+/* Refills *out (from srv_stats_new) with the server's current figures. Any thread; one thread
+ * per snapshot object at a time. Cost: proportional to the occupied histogram ranges of the
+ * worker threads that recorded something, plus the seconds in the windows and timeline. */
 void srv_stats_snapshot(struct srv *s, struct srv_stats *out);
 
 /* Formatters over a snapshot, snprintf-style: return the length the full text needs (not

@@ -57,9 +57,10 @@ int srv_rate_lookup(const char *base, const char *quote, double *rate);
 unsigned srv_code_slot(int status);
 
 /* ---- stats.c: per-thread recording, aggregated on read -------------------------------------- */
+/* Time is passed in (now_us, monotonic microseconds) so tests inject it. */
 
 struct srv_stats_rec;    /* every thread block plus the aggregated per-second history */
-struct srv_stats_thread; /* one worker thread's counters and histograms */
+struct srv_stats_thread; /* one worker thread's samples */
 
 /* NULL when out of memory. */
 struct srv_stats_rec *srv_stats_rec_new(uint64_t started_us);
@@ -68,19 +69,29 @@ void srv_stats_rec_free(struct srv_stats_rec *r);
  * takes the registry lock. NULL when out of memory. */
 struct srv_stats_thread *srv_stats_thread_add(struct srv_stats_rec *r);
 /* Called by the owning worker only. Takes that thread's own lock, which only the reader ever
- * contends for. now_us is when the request ended. */
+ * contends for. now_us is when the request ended: the request counts in that second. */
 void srv_stats_record(struct srv_stats_thread *t, enum srv_route route, int status,
                       uint64_t latency_us, uint64_t bytes_out, uint64_t bytes_in, uint64_t now_us);
 /* Marks the thread as inside a request (true) or idle (false). */
 void srv_stats_busy(struct srv_stats_thread *t, bool busy);
 /* Threads inside a request right now. */
 unsigned srv_stats_busy_count(struct srv_stats_rec *r);
-/* Moves finished seconds from the thread rings into the history (srv.c calls it twice a
- * second so nothing ages out of a ring unseen). */
+/* Moves every second that is at least a full second old (second s once now_us >= (s + 2) s)
+ * from the thread rings into the history; the last second stays in the rings, so a request
+ * recorded shortly after its second ended still counts. srv.c calls it twice a second so
+ * nothing ages out of a ring unseen. */
 void srv_stats_collect(struct srv_stats_rec *r, uint64_t now_us);
-/* Fills the counter, latency, route, window, timeline and thread fields of out as of now_us
- * (the rest is left alone). Moves finished seconds from the thread rings into the history. */
+/* Collects as srv_stats_collect does, folds what the workers recorded since the last call into
+ * the totals, then refills the sample, window, route, code, timeline, bytes_in and
+ * threads_busy fields of out (from srv_stats_new) as of now_us; the rest is left alone. */
 void srv_stats_fill(struct srv_stats_rec *r, uint64_t now_us, struct srv_stats *out);
+
+/* ---- admin.c -------------------------------------------------------------------------------- */
+
+/* Whether an Authorization header value is "Bearer <want>". want NULL or "" accepts anything.
+ * The token is compared in constant time: every byte of want is compared whatever the header
+ * holds, with no early exit, so the time does not tell how much of a guess was right. */
+bool srv_admin_token_ok(const char *want, const char *authorization);
 
 /* ---- the server object, shared by srv.c, routes.c, static.c, http.c and admin.c ----------- */
 
@@ -88,6 +99,7 @@ void srv_stats_fill(struct srv_stats_rec *r, uint64_t now_us, struct srv_stats *
 #include <pthread.h>
 #include <stdatomic.h>
 
+struct mg_callbacks;
 struct mg_context;
 struct mg_connection;
 struct mg_request_info;
@@ -108,12 +120,33 @@ struct srv {
     pthread_mutex_t cache_lock;
     atomic_uint_fast64_t cache_hits, cache_misses;
     atomic_uint_fast64_t conns_open, conns_total;
-    atomic_bool stopping; /* set first in srv_stop: slow handlers return early */
+    atomic_bool stopping;       /* set first in srv_stop: slow handlers return early */
+    pthread_mutex_t log_lock;   /* guards the three fields below */
+    bool log_capturing;         /* inside srv_mg_start: */
+    pthread_t log_start_thread; /* messages from this thread are start-up detail */
+    char log_first[160];        /* the first of them */
     pthread_t collector;
     bool collector_running;
     pthread_mutex_t collector_lock;
     pthread_cond_t collector_cond;
 };
+
+/* ---- srv.c: connection counting, log lines ---------------------------------------------- */
+
+/* CivetWeb's init_connection and connection_close callbacks. A connection counts as open from
+ * srv_conn_opened, which marks its conn_data, to the srv_conn_closed that gets that mark back;
+ * a close without the mark (CivetWeb closes some connections it never passed to
+ * init_connection) changes nothing. */
+void srv_conn_opened(struct srv *s, void **conn_data);
+void srv_conn_closed(struct srv *s, void *conn_data);
+/* mg_start with the server's log_message callback (cb->log_message is set here). CivetWeb's
+ * messages from the starting thread go to the log at SRV_LOG_DEBUG, and the first one is
+ * copied into reason (for srv_start's one-line error); later messages go at SRV_LOG_ERROR. */
+struct mg_context *srv_mg_start(struct srv *s, struct mg_callbacks *cb, const char **opts,
+                                char *reason, size_t reasonlen);
+/* A formatted line to the configured srv_log_fn; nothing when there is none. */
+void srv_log(const struct srv *s, enum srv_log_level level, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 
 /* What a handler did, for the stats. */
 struct srv_reply {

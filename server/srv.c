@@ -7,6 +7,7 @@
 #include <civetweb.h>
 #include <errno.h>
 #include <sched.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -131,42 +132,92 @@ static void *on_init_thread(const struct mg_context *ctx, int thread_type)
         struct sched_param sp = {.sched_priority = 0};
         pthread_setschedparam(pthread_self(), SCHED_BATCH, &sp);
     }
-    return srv_stats_thread_add(s->stats); /* NULL (no memory): that thread records nothing */
+    struct srv_stats_thread *t = srv_stats_thread_add(s->stats);
+    if (!t)
+        srv_log(s, SRV_LOG_WARNING, "out of memory: a worker thread records no stats");
+    return t;
+}
+
+/* Any non-NULL pointer would do as the mark; the server's own address says whose it is. */
+void srv_conn_opened(struct srv *s, void **conn_data)
+{
+    atomic_fetch_add(&s->conns_open, 1);
+    atomic_fetch_add(&s->conns_total, 1);
+    *conn_data = s;
+}
+
+void srv_conn_closed(struct srv *s, void *conn_data)
+{
+    if (conn_data == s)
+        atomic_fetch_sub(&s->conns_open, 1);
 }
 
 static int on_init_connection(const struct mg_connection *c, void **conn_data)
 {
     struct srv *s = mg_get_user_data(mg_get_context(c));
     *conn_data = NULL;
-    if (s) {
-        atomic_fetch_add(&s->conns_open, 1);
-        atomic_fetch_add(&s->conns_total, 1);
-    }
+    if (s)
+        srv_conn_opened(s, conn_data);
     return 0;
 }
 
+/* CivetWeb calls this for every connection it closes, including ones that never reached
+ * init_connection (a failed TLS handshake, for instance); it sets the connection data to NULL
+ * before init_connection and after this callback, so only counted ones carry the mark. */
 static void on_connection_close(const struct mg_connection *c)
 {
     struct srv *s = mg_get_user_data(mg_get_context(c));
-    if (s && atomic_load(&s->conns_open) > 0)
-        atomic_fetch_sub(&s->conns_open, 1);
+    if (s)
+        srv_conn_closed(s, mg_get_user_connection_data(c));
 }
 
-/* While mg_start runs (on the starting thread) CivetWeb's messages are kept, not printed: a
- * failed start then gives one line, ours, with CivetWeb's first reason in it. */
-static _Thread_local char start_log[160];
-static _Thread_local bool start_capturing;
+void srv_log(const struct srv *s, enum srv_log_level level, const char *fmt, ...)
+{
+    if (!s->cfg.log)
+        return;
+    char line[512];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(line, sizeof(line), fmt, ap);
+    va_end(ap);
+    s->cfg.log(s->cfg.log_arg, level, line);
+}
 
+/* CivetWeb's messages. Returning 1 tells CivetWeb the message was handled, so it writes
+ * nothing itself. While srv_mg_start runs, the starting thread's messages are start-up detail:
+ * the first one becomes part of srv_start's one-line error. */
 static int on_log_message(const struct mg_connection *c, const char *message)
 {
-    (void)c;
-    if (start_capturing) {
-        if (!start_log[0])
-            snprintf(start_log, sizeof(start_log), "%s", message);
+    struct srv *s = c ? mg_get_user_data(mg_get_context(c)) : NULL;
+    if (!s)
         return 1;
+    enum srv_log_level level = SRV_LOG_ERROR;
+    pthread_mutex_lock(&s->log_lock);
+    if (s->log_capturing && pthread_equal(pthread_self(), s->log_start_thread)) {
+        level = SRV_LOG_DEBUG;
+        if (!s->log_first[0])
+            snprintf(s->log_first, sizeof(s->log_first), "%s", message);
     }
-    fprintf(stderr, "tierbench serve: %s\n", message);
+    pthread_mutex_unlock(&s->log_lock);
+    srv_log(s, level, "%s", message);
     return 1;
+}
+
+struct mg_context *srv_mg_start(struct srv *s, struct mg_callbacks *cb, const char **opts,
+                                char *reason, size_t reasonlen)
+{
+    cb->log_message = on_log_message;
+    pthread_mutex_lock(&s->log_lock);
+    s->log_capturing = true;
+    s->log_start_thread = pthread_self();
+    s->log_first[0] = '\0';
+    pthread_mutex_unlock(&s->log_lock);
+    struct mg_context *ctx = mg_start(cb, s, opts);
+    pthread_mutex_lock(&s->log_lock);
+    s->log_capturing = false;
+    snprintf(reason, reasonlen, "%s", s->log_first);
+    pthread_mutex_unlock(&s->log_lock);
+    return ctx;
 }
 
 /* Moves finished seconds into the shared history twice a second, so the per-second timeline
@@ -212,6 +263,7 @@ int srv_start(const struct srv_config *cfg, struct srv **out, char *err, size_t 
     pthread_mutex_init(&s->cache_lock, NULL);
     pthread_mutex_init(&s->collector_lock, NULL);
     pthread_cond_init(&s->collector_cond, NULL);
+    pthread_mutex_init(&s->log_lock, NULL);
     s->started_us = clock_now_us();
     s->started_unix_s = clock_wall_unix_s();
 
@@ -297,14 +349,11 @@ int srv_start(const struct srv_config *cfg, struct srv **out, char *err, size_t 
     cb.init_thread = on_init_thread;
     cb.init_connection = on_init_connection;
     cb.connection_close = on_connection_close;
-    cb.log_message = on_log_message;
-    start_log[0] = '\0';
-    start_capturing = true;
-    s->ctx = mg_start(&cb, s, opts);
-    start_capturing = false;
+    char reason[160];
+    s->ctx = srv_mg_start(s, &cb, opts, reason, sizeof(reason));
     if (!s->ctx) {
         snprintf(err, errlen, "cannot listen on %s: %s", listen,
-                 start_log[0] ? start_log : "in use, or a bad address?");
+                 reason[0] ? reason : "in use, or a bad address?");
         goto fail;
     }
     s->port = read_port(s->ctx);
@@ -390,6 +439,7 @@ void srv_stop(struct srv *s)
     pthread_mutex_destroy(&s->cache_lock);
     pthread_mutex_destroy(&s->collector_lock);
     pthread_cond_destroy(&s->collector_cond);
+    pthread_mutex_destroy(&s->log_lock);
     free(s);
 }
 

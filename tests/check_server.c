@@ -1,14 +1,18 @@
 /* tests/check_server.c: unit tests of the server's own pieces (no sockets): the LRU/TTL cache
  * with an injected clock, query parsing and bounds, routing, static path resolution, the stats
- * recorder's aggregation over threads and seconds, and the JSON/Prometheus formatters. */
+ * recorder's aggregation over threads and seconds (injected times), the JSON/Prometheus
+ * formatters, connection counting and the admin token check. */
 #include <check.h>
 #include <civetweb.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
+#include "common/hist.h"
+#include "common/sample.h"
 #include "server/server.h"
 #include "server/server_int.h"
 #include "tests/support/ck_run.h"
@@ -351,6 +355,13 @@ END_TEST
 
 #define S(sec) ((uint64_t)(sec)*1000000u)
 
+static struct srv_stats *stats_new(void)
+{
+    struct srv_stats *st = srv_stats_new();
+    ck_assert_ptr_nonnull(st);
+    return st;
+}
+
 START_TEST(test_stats_aggregate_threads_routes_codes_and_windows)
 {
     struct srv_stats_rec *r = srv_stats_rec_new(S(1000));
@@ -364,44 +375,48 @@ START_TEST(test_stats_aggregate_threads_routes_codes_and_windows)
     srv_stats_record(t1, SRV_ROUTE_WORK, 503, 5000, 90, 0, S(1002) + 20);
     srv_stats_busy(t2, true);
 
-    struct srv_stats *st = calloc(1, sizeof(*st));
-    srv_stats_fill(r, S(1003) + 100000, st);
-    ck_assert_uint_eq(st->requests, 7);
-    ck_assert_uint_eq(st->bytes_out, 150 + 80 + 4 * 150 + 90);
+    struct srv_stats *st = stats_new();
+    /* Second 1002 is reported once it is a full second old: from 1004 on. */
+    srv_stats_fill(r, S(1004) + 100000, st);
+    ck_assert_uint_eq(st->total.requests, 7);
+    ck_assert_uint_eq(st->total.bytes, 150 + 80 + 4 * 150 + 90);
     ck_assert_uint_eq(st->bytes_in, 12);
-    ck_assert_uint_eq(st->status_class[2], 5);
-    ck_assert_uint_eq(st->status_class[4], 1);
-    ck_assert_uint_eq(st->status_class[5], 1);
+    ck_assert_uint_eq(st->total.status_class[2], 5);
+    ck_assert_uint_eq(st->total.status_class[4], 1);
+    ck_assert_uint_eq(st->total.status_class[5], 1);
     ck_assert_uint_eq(st->codes[srv_code_slot(200)], 5);
-    ck_assert_uint_eq(st->routes[SRV_ROUTE_HEALTH].requests, 5);
+    ck_assert_uint_eq(st->routes[SRV_ROUTE_HEALTH].sample.requests, 5);
     ck_assert_uint_eq(st->routes[SRV_ROUTE_ECHO].codes[srv_code_slot(404)], 1);
-    ck_assert_uint_eq(st->latency.count, 7);
-    ck_assert_uint_eq(st->latency.max_us, 5000);
-    ck_assert_uint_eq(st->routes[SRV_ROUTE_HEALTH].latency.p50_us, 1000);
+    ck_assert_uint_eq(hist_count(st->total.latency_us), 7);
+    ck_assert_uint_eq(hist_max(st->total.latency_us), 5000);
+    ck_assert_uint_eq(hist_percentile(st->routes[SRV_ROUTE_HEALTH].sample.latency_us, 50), 1000);
     ck_assert_uint_eq(st->threads_busy, 1);
-    /* Windows: the last complete second is 1002 (5 requests, one a 5xx). */
+    /* Windows: the last reported second is 1002 (5 requests, one a 5xx). */
     ck_assert_uint_eq(st->windows[0].seconds, 1);
-    ck_assert_uint_eq(st->windows[0].requests, 5);
-    ck_assert_uint_eq(st->windows[0].errors, 1);
+    ck_assert_uint_eq(st->windows[0].sample.requests, 5);
+    ck_assert_uint_eq(st->windows[0].sample.errors, 1);
     ck_assert(st->windows[0].rate_rps == 5.0);
-    ck_assert_uint_eq(st->windows[1].requests, 7);
+    ck_assert_uint_eq(st->windows[1].sample.requests, 7);
     ck_assert(st->windows[1].rate_rps > 2.33 && st->windows[1].rate_rps < 2.34); /* 7 / 3 s */
     ck_assert_uint_eq(st->timeline_len, 3);
-    ck_assert_uint_eq(st->timeline[0].age_s, 1);
+    ck_assert_uint_eq(st->timeline[0].age_s, 2); /* 1004 - 1002: the newest reported second */
     ck_assert_uint_eq(st->timeline[0].requests, 5);
+    ck_assert_uint_eq(st->timeline[0].max_us, 5000);
+    ck_assert(st->timeline[0].p50_us >= 996 && st->timeline[0].p50_us <= 1004); /* 0.4% */
     ck_assert_uint_eq(st->timeline[1].requests, 1);
     ck_assert_uint_eq(st->timeline[2].requests, 1);
     /* Prometheus buckets are cumulative: 100 us <= 0.0001 s, the 1 ms ones <= 0.001 s. */
     ck_assert_uint_eq(st->routes[SRV_ROUTE_HEALTH].duration_le[0], 1);
     ck_assert_uint_eq(st->routes[SRV_ROUTE_HEALTH].duration_le[3], 5);
 
-    /* A later snapshot moves the window; the totals stay. */
-    srv_stats_fill(r, S(1010), st);
-    ck_assert_uint_eq(st->requests, 7);
-    ck_assert_uint_eq(st->windows[0].requests, 0);
-    ck_assert_uint_eq(st->windows[1].requests, 7);
+    /* A later snapshot (into the same object) moves the window; the totals stay. */
+    srv_stats_fill(r, S(1011), st);
+    ck_assert_uint_eq(st->total.requests, 7);
+    ck_assert_uint_eq(hist_count(st->total.latency_us), 7);
+    ck_assert_uint_eq(st->windows[0].sample.requests, 0);
+    ck_assert_uint_eq(st->windows[1].sample.requests, 7);
     ck_assert_uint_eq(st->timeline_len, 10);
-    free(st);
+    srv_stats_free(st);
     srv_stats_rec_free(r);
 }
 END_TEST
@@ -414,25 +429,223 @@ START_TEST(test_stats_collect_keeps_history_beyond_the_thread_ring)
         srv_stats_record(t, SRV_ROUTE_HEALTH, 200, 50, 10, 0, S(sec) + 1);
         srv_stats_collect(r, S(sec + 1) + 5);
     }
-    struct srv_stats *st = calloc(1, sizeof(*st));
-    srv_stats_fill(r, S(100) + 5, st);
-    ck_assert_uint_eq(st->windows[2].requests, 60); /* one a second, 60 s window */
+    struct srv_stats *st = stats_new();
+    srv_stats_fill(r, S(101) + 5, st);                     /* seconds 0..99 reported */
+    ck_assert_uint_eq(st->windows[2].sample.requests, 60); /* one a second, 60 s window */
     ck_assert(st->windows[2].rate_rps == 1.0);
     ck_assert_uint_eq(st->timeline_len, 100);
     ck_assert_uint_eq(st->timeline[99].requests, 1);
-    free(st);
+    srv_stats_free(st);
+    srv_stats_rec_free(r);
+}
+END_TEST
+
+/* The bug this guards against: a collect at the start of second s+1 moved second s into the
+ * history, and a request of second s recorded a moment later (its worker had measured the end
+ * time just before the collect) was lost from the windows and the timeline. */
+START_TEST(test_stats_request_recorded_after_a_collect_in_the_next_second_still_counts)
+{
+    struct srv_stats_rec *r = srv_stats_rec_new(S(500));
+    struct srv_stats_thread *t = srv_stats_thread_add(r);
+    srv_stats_record(t, SRV_ROUTE_HEALTH, 200, 40, 10, 0, S(501) + 100);
+    srv_stats_collect(r, S(502) + 1000); /* the start of second 502 */
+    srv_stats_record(t, SRV_ROUTE_HEALTH, 200, 70, 10, 0, S(501) + 999999); /* ended in 501 */
+    struct srv_stats *st = stats_new();
+    srv_stats_fill(r, S(502) + 500000, st);
+    ck_assert_uint_eq(st->total.requests, 2);
+    ck_assert_uint_eq(st->windows[0].sample.requests, 0); /* 501 is not a full second old yet */
+    srv_stats_collect(r, S(503) + 1000);
+    srv_stats_fill(r, S(503) + 2000, st);
+    ck_assert_uint_eq(st->windows[0].sample.requests, 2);
+    ck_assert_uint_eq(hist_max(st->windows[0].sample.latency_us), 70);
+    ck_assert_uint_eq(st->timeline_len, 2); /* 501 and the start second 500 */
+    ck_assert_uint_eq(st->timeline[0].age_s, 2);
+    ck_assert_uint_eq(st->timeline[0].requests, 2);
+    srv_stats_free(st);
+    srv_stats_rec_free(r);
+}
+END_TEST
+
+START_TEST(test_stats_windows_lag_the_totals_by_one_full_second)
+{
+    struct srv_stats_rec *r = srv_stats_rec_new(S(10));
+    struct srv_stats_thread *t = srv_stats_thread_add(r);
+    srv_stats_record(t, SRV_ROUTE_HEALTH, 200, 40, 10, 0, S(11) + 10);
+    struct srv_stats *st = stats_new();
+    srv_stats_fill(r, S(13) - 1, st); /* second 11 ended 0.999999 s ago: not yet */
+    ck_assert_uint_eq(st->total.requests, 1);
+    ck_assert_uint_eq(st->windows[2].sample.requests, 0);
+    ck_assert_uint_eq(st->timeline_len, 1); /* only second 10 */
+    ck_assert_uint_eq(st->timeline[0].age_s, 2);
+    srv_stats_fill(r, S(13), st); /* exactly a full second old */
+    ck_assert_uint_eq(st->windows[0].sample.requests, 1);
+    ck_assert_uint_eq(st->timeline_len, 2);
+    ck_assert_uint_eq(st->timeline[0].requests, 1);
+    srv_stats_free(st);
+    srv_stats_rec_free(r);
+}
+END_TEST
+
+START_TEST(test_stats_first_second_counts_only_the_time_since_start)
+{
+    struct srv_stats_rec *r = srv_stats_rec_new(S(20) + 750000); /* started 0.25 s before 21 */
+    struct srv_stats_thread *t = srv_stats_thread_add(r);
+    srv_stats_record(t, SRV_ROUTE_HEALTH, 200, 40, 10, 0, S(20) + 800000);
+    srv_stats_record(t, SRV_ROUTE_HEALTH, 200, 40, 10, 0, S(21) + 800000);
+    struct srv_stats *st = stats_new();
+    srv_stats_fill(r, S(23), st);
+    ck_assert_uint_eq(st->timeline_len, 2);
+    ck_assert_uint_eq(st->timeline[1].duration_us, 250000);
+    ck_assert_uint_eq(st->timeline[0].duration_us, 1000000);
+    ck_assert_uint_eq(st->windows[1].sample.duration_us, 1250000);
+    ck_assert(st->windows[1].rate_rps == 2 / 1.25);
+    ck_assert_uint_eq(st->routes[SRV_ROUTE_HEALTH].sample.duration_us, S(23) - S(20) - 750000);
+    srv_stats_free(st);
+    srv_stats_rec_free(r);
+}
+END_TEST
+
+/* N workers' samples merge exactly: the same requests spread over 16 threads or recorded by
+ * one give identical figures everywhere (counts, every percentile, mean, windows, timeline). */
+START_TEST(test_stats_of_many_threads_equal_one_thread_with_the_same_requests)
+{
+    enum { THREADS = 16, PER_SECOND = 300 };
+    struct srv_stats_rec *one = srv_stats_rec_new(S(100)), *many = srv_stats_rec_new(S(100));
+    struct srv_stats_thread *t1 = srv_stats_thread_add(one), *tn[THREADS];
+    for (int i = 0; i < THREADS; i++)
+        tn[i] = srv_stats_thread_add(many);
+    uint64_t x = 88172645463325252ull; /* xorshift64: reproducible latencies */
+    for (int sec = 100; sec < 104; sec++) {
+        for (int k = 0; k < PER_SECOND; k++) {
+            x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+            uint64_t lat_us = 5 + (x % 1000) * (x % 1000) / 50; /* 5 us .. 20 ms, skewed */
+            int status = x % 97 == 0 ? 503 : 200;
+            enum srv_route route = x % 5 == 0 ? SRV_ROUTE_STATIC : SRV_ROUTE_HEALTH;
+            uint64_t end_us = S(sec) + (uint64_t)k * 3000;
+            srv_stats_record(t1, route, status, lat_us, 100 + x % 50, 0, end_us);
+            srv_stats_record(tn[(x >> 20) % THREADS], route, status, lat_us, 100 + x % 50, 0,
+                             end_us);
+        }
+        srv_stats_collect(one, S(sec) + 600000);
+        srv_stats_collect(many, S(sec) + 600000);
+    }
+    struct srv_stats *a = stats_new(), *b = stats_new();
+    srv_stats_fill(one, S(106), a);
+    srv_stats_fill(many, S(106), b);
+    struct sample_latency la, lb;
+    sample_latency_of(a->total.latency_us, &la);
+    sample_latency_of(b->total.latency_us, &lb);
+    ck_assert_uint_eq(la.count, 4 * PER_SECOND);
+    ck_assert(memcmp(&la, &lb, sizeof(la)) == 0);
+    ck_assert_uint_eq(a->total.requests, b->total.requests);
+    ck_assert_uint_eq(a->total.errors, b->total.errors);
+    ck_assert_uint_eq(a->total.bytes, b->total.bytes);
+    for (int i = 0; i < SRV_ROUTE__COUNT; i++) {
+        sample_latency_of(a->routes[i].sample.latency_us, &la);
+        sample_latency_of(b->routes[i].sample.latency_us, &lb);
+        ck_assert(memcmp(&la, &lb, sizeof(la)) == 0);
+        ck_assert(memcmp(a->routes[i].duration_le, b->routes[i].duration_le,
+                         sizeof(a->routes[i].duration_le)) == 0);
+    }
+    for (int w = 0; w < SRV_WINDOWS; w++) {
+        sample_latency_of(a->windows[w].sample.latency_us, &la);
+        sample_latency_of(b->windows[w].sample.latency_us, &lb);
+        ck_assert(memcmp(&la, &lb, sizeof(la)) == 0);
+        ck_assert_uint_eq(a->windows[w].sample.requests, b->windows[w].sample.requests);
+    }
+    ck_assert_uint_eq(a->windows[1].sample.requests, 4 * PER_SECOND);
+    ck_assert_uint_eq(a->timeline_len, b->timeline_len);
+    ck_assert(memcmp(a->timeline, b->timeline, a->timeline_len * sizeof(a->timeline[0])) == 0);
+    srv_stats_free(a);
+    srv_stats_free(b);
+    srv_stats_rec_free(one);
+    srv_stats_rec_free(many);
+}
+END_TEST
+
+/* A snapshot folds what the workers recorded since the previous one into the totals; records
+ * between snapshots, and several snapshot objects, must all see exactly every request. */
+START_TEST(test_stats_snapshots_between_records_keep_exact_totals)
+{
+    struct srv_stats_rec *r = srv_stats_rec_new(S(0));
+    struct srv_stats_thread *t[3] = {srv_stats_thread_add(r), srv_stats_thread_add(r),
+                                     srv_stats_thread_add(r)};
+    struct hist *ref = hist_new_default();
+    struct srv_stats *a = stats_new(), *b = stats_new();
+    uint64_t x = 42, n = 0;
+    for (int round = 0; round < 5; round++) {
+        for (int i = 0; i < 200 * (round + 1); i++) {
+            x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+            uint64_t lat_us = 3 + x % 7000;
+            srv_stats_record(t[x % 3], SRV_ROUTE_ECHO, 200, lat_us, 10, 1, S(1) + (uint64_t)i);
+            hist_record(ref, lat_us);
+            n++;
+        }
+        srv_stats_fill(r, S(1) + 500000, round % 2 ? a : b);
+    }
+    srv_stats_fill(r, S(1) + 600000, a);
+    struct sample_latency la, lref;
+    sample_latency_of(a->routes[SRV_ROUTE_ECHO].sample.latency_us, &la);
+    sample_latency_of(ref, &lref);
+    ck_assert_uint_eq(la.count, n);
+    ck_assert(memcmp(&la, &lref, sizeof(la)) == 0);
+    ck_assert_uint_eq(a->total.requests, n);
+    ck_assert_uint_eq(a->routes[SRV_ROUTE_ECHO].codes[srv_code_slot(200)], n);
+    ck_assert_uint_eq(a->bytes_in, n);
+    srv_stats_fill(r, S(1) + 700000, b); /* nothing new: the same figures in another object */
+    ck_assert_uint_eq(b->total.requests, n);
+    ck_assert_uint_eq(hist_count(b->total.latency_us), n);
+    ck_assert_uint_eq(b->routes[SRV_ROUTE_ECHO].codes[srv_code_slot(200)], n);
+    hist_free(ref);
+    srv_stats_free(a);
+    srv_stats_free(b);
+    srv_stats_rec_free(r);
+}
+END_TEST
+
+/* The Prometheus buckets come from one pass over the histogram; they must equal counting each
+ * bucket from zero, as hist_count_between(h, 0, le) does. */
+START_TEST(test_stats_prometheus_buckets_equal_counts_from_zero)
+{
+    struct srv_stats_rec *r = srv_stats_rec_new(S(0));
+    struct srv_stats_thread *t = srv_stats_thread_add(r);
+    struct hist *ref = hist_new_default();
+    uint64_t x = 1234567;
+    for (int i = 0; i < 5000; i++) {
+        x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+        uint64_t lat_us = x % 3 == 0 ? 100 + x % 3 : (x % 20000000) / (1 + x % 1000);
+        srv_stats_record(t, SRV_ROUTE_WORK, 200, lat_us, 1, 0, S(1));
+        hist_record(ref, lat_us);
+    }
+    /* Values right at and around bucket edges. */
+    static const uint64_t edges[] = {100, 250, 251, 249999, 250000, 250001, 1000000, 999999};
+    for (size_t i = 0; i < sizeof(edges) / sizeof(edges[0]); i++) {
+        srv_stats_record(t, SRV_ROUTE_WORK, 200, edges[i], 1, 0, S(1));
+        hist_record(ref, edges[i]);
+    }
+    struct srv_stats *st = stats_new();
+    srv_stats_fill(r, S(3), st);
+    for (int b = 0; b < SRV_PROM_BUCKETS; b++) {
+        uint64_t le_us = (uint64_t)(srv_prom_bucket_le_s[b] * 1e6 + 0.5);
+        ck_assert_uint_eq(st->routes[SRV_ROUTE_WORK].duration_le[b],
+                          hist_count_between(ref, 0, le_us));
+    }
+    hist_free(ref);
+    srv_stats_free(st);
     srv_stats_rec_free(r);
 }
 END_TEST
 
 START_TEST(test_formatters_write_json_and_prometheus_and_report_needed_length)
 {
-    struct srv_stats *st = calloc(1, sizeof(*st));
-    st->requests = 3;
-    st->routes[SRV_ROUTE_HEALTH].requests = 3;
+    struct srv_stats *st = stats_new();
+    struct sample *health = &st->routes[SRV_ROUTE_HEALTH].sample;
+    sample_record(health, 10, 200, false, 100);
+    sample_record(health, 20, 200, false, 100);
+    sample_record(health, 30, 404, false, 100);
+    sample_merge(&st->total, health, SAMPLE_PARALLEL);
     st->routes[SRV_ROUTE_HEALTH].codes[srv_code_slot(200)] = 2;
     st->routes[SRV_ROUTE_HEALTH].codes[srv_code_slot(404)] = 1;
-    st->routes[SRV_ROUTE_HEALTH].latency.count = 3;
     st->routes[SRV_ROUTE_HEALTH].duration_le[SRV_PROM_BUCKETS - 1] = 3;
     st->threads_total = 64;
     st->threads_busy = 2;
@@ -440,7 +653,13 @@ START_TEST(test_formatters_write_json_and_prometheus_and_report_needed_length)
     st->windows[0].seconds = 1;
     st->windows[0].rate_rps = 1234.5;
     st->timeline_len = 1;
-    st->timeline[0].age_s = 1;
+    st->timeline[0] = (struct srv_second){.age_s = 2,
+                                          .duration_us = 1000000,
+                                          .requests = 3,
+                                          .p50_us = 20,
+                                          .p90_us = 30,
+                                          .p99_us = 30,
+                                          .max_us = 30};
     char *buf = malloc(65536);
     size_t n = srv_stats_json(st, true, buf, 65536);
     ck_assert_uint_lt(n, 65536);
@@ -449,7 +668,17 @@ START_TEST(test_formatters_write_json_and_prometheus_and_report_needed_length)
     ck_assert_ptr_nonnull(strstr(buf, "\"threads\":{\"total\":64,\"busy\":2}"));
     ck_assert_ptr_nonnull(strstr(buf, "\"1s\":1234.5"));
     ck_assert_ptr_nonnull(strstr(buf, "\"route\":\"health\",\"requests\":3"));
-    ck_assert_ptr_nonnull(strstr(buf, "\"timeline\":[{\"age_s\":1"));
+    /* Every latency object is sample_latency_json's: the run JSON's vocabulary. */
+    ck_assert_ptr_nonnull(strstr(buf, "\"bytes_in\":0,\"latency_us\":{\"count\":3,\"min\":10,"
+                                      "\"mean\":20.0,\"stdev\":8.2,\"p50\":20,\"p75\":30,"
+                                      "\"p90\":30,\"p99\":30,\"p99_9\":30,\"max\":30}"));
+    ck_assert_ptr_nonnull(
+        strstr(buf, "\"codes\":{\"200\":2,\"404\":1},\"latency_us\":{\"count\":3,"));
+    ck_assert_ptr_nonnull(strstr(buf, "\"errors\":0,\"latency_us\":{\"count\":0,\"min\":0,"));
+    ck_assert_ptr_nonnull(strstr(buf, "\"timeline\":[{\"age_s\":2,\"duration_s\":1.000,"
+                                      "\"requests\":3,\"errors\":0,\"bytes_out\":0,"
+                                      "\"latency_us\":{\"p50\":20,\"p90\":30,\"p99\":30,"
+                                      "\"max\":30}}]"));
     ck_assert(buf[0] == '{' && buf[n - 1] == '}');
     ck_assert_uint_eq(srv_stats_json(st, true, buf, 10), n); /* truncated: needs n */
 
@@ -465,9 +694,125 @@ START_TEST(test_formatters_write_json_and_prometheus_and_report_needed_length)
         buf, "tierbench_http_request_duration_seconds_bucket{route=\"health\",le=\"+Inf\"} 3\n"));
     ck_assert_ptr_nonnull(strstr(buf, "tierbench_threads{state=\"busy\"} 2\n"));
     ck_assert_ptr_nonnull(strstr(buf, "tierbench_connections_open 5\n"));
+    ck_assert_ptr_nonnull(strstr(buf, "tierbench_http_response_bytes_total 300\n"));
     ck_assert_uint_eq(srv_stats_prometheus(st, buf, 16), n);
     free(buf);
-    free(st);
+    srv_stats_free(st);
+}
+END_TEST
+
+/* ---- connections, admin token ------------------------------------------------------------- */
+
+static uint64_t conns_open_of(struct srv *s)
+{
+    return atomic_load(&s->conns_open);
+}
+
+START_TEST(test_conn_close_counts_only_connections_it_saw_open)
+{
+    struct srv *s = calloc(1, sizeof(*s));
+    void *a = NULL, *b = NULL;
+    srv_conn_opened(s, &a);
+    srv_conn_opened(s, &b);
+    ck_assert_ptr_nonnull(a);
+    ck_assert_uint_eq(conns_open_of(s), 2);
+    /* CivetWeb closes a connection that never reached init_connection: its data is NULL. */
+    srv_conn_closed(s, NULL);
+    ck_assert_uint_eq(conns_open_of(s), 2);
+    srv_conn_closed(s, a);
+    srv_conn_closed(s, b);
+    ck_assert_uint_eq(conns_open_of(s), 0);
+    srv_conn_closed(s, NULL); /* and never below zero, or wrapping around */
+    ck_assert_uint_eq(conns_open_of(s), 0);
+    ck_assert_uint_eq((uint64_t)atomic_load(&s->conns_total), 2);
+    free(s);
+}
+END_TEST
+
+struct log_capture {
+    int calls;
+    enum srv_log_level level;
+    char text[64];
+};
+
+static void log_capture_fn(void *arg, enum srv_log_level level, const char *msg)
+{
+    struct log_capture *l = arg;
+    l->calls++;
+    l->level = level;
+    snprintf(l->text, sizeof(l->text), "%s", msg);
+}
+
+START_TEST(test_log_lines_go_to_the_callback_with_their_level_or_nowhere)
+{
+    struct srv *s = calloc(1, sizeof(*s));
+    srv_log(s, SRV_LOG_ERROR, "dropped %d", 1); /* no callback: nothing, and no crash */
+    struct log_capture l = {0};
+    s->cfg.log = log_capture_fn;
+    s->cfg.log_arg = &l;
+    srv_log(s, SRV_LOG_WARNING, "worker %u: %s", 3u, "no stats");
+    ck_assert_int_eq(l.calls, 1);
+    ck_assert_int_eq(l.level, SRV_LOG_WARNING);
+    ck_assert_str_eq(l.text, "worker 3: no stats");
+    free(s);
+}
+END_TEST
+
+START_TEST(test_admin_token_accepts_only_the_exact_bearer_token)
+{
+    ck_assert(srv_admin_token_ok("s3cret", "Bearer s3cret"));
+    ck_assert(!srv_admin_token_ok("s3cret", "Bearer s3creT"));     /* last byte differs */
+    ck_assert(!srv_admin_token_ok("s3cret", "Bearer x3cret"));     /* first byte differs */
+    ck_assert(!srv_admin_token_ok("s3cret", "Bearer s3c"));        /* a prefix */
+    ck_assert(!srv_admin_token_ok("s3cret", "Bearer s3cretX"));    /* longer */
+    ck_assert(!srv_admin_token_ok("s3cret", "Bearer s3cret\x01")); /* longer by a byte */
+    ck_assert(!srv_admin_token_ok("s3cret", "Bearer "));
+    ck_assert(!srv_admin_token_ok("s3cret", "Basic s3cret"));
+    ck_assert(!srv_admin_token_ok("s3cret", "s3cret"));
+    ck_assert(!srv_admin_token_ok("s3cret", NULL));
+    ck_assert(srv_admin_token_ok(NULL, NULL)); /* no token configured */
+    ck_assert(srv_admin_token_ok("", "Bearer whatever"));
+}
+END_TEST
+
+static double token_check_s(const char *want, const char *auth, int reps)
+{
+    double best = 1e9;
+    for (int round = 0; round < 15; round++) {
+        struct timespec t0, t1;
+        clock_gettime(CLOCK_MONOTONIC, &t0);
+        unsigned ok = 0;
+        for (int i = 0; i < reps; i++)
+            ok += srv_admin_token_ok(want, auth);
+        clock_gettime(CLOCK_MONOTONIC, &t1);
+        ck_assert_uint_eq(ok, 0);
+        double s = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+        best = s < best ? s : best;
+    }
+    return best;
+}
+
+/* An early exit at the first differing byte (strcmp) makes a guess that is wrong at its first
+ * byte ~1000x faster to reject than one wrong only at its last byte, with a 64 KiB token. The
+ * constant-time compare takes the same time for both. Best of 15 rounds against noise; the
+ * bound leaves a wide margin either way. */
+START_TEST(test_admin_token_compare_time_does_not_depend_on_where_a_guess_differs)
+{
+    enum { LEN = 64 * 1024 };
+    char *want = malloc(LEN + 1), *first = malloc(LEN + 8), *last = malloc(LEN + 8);
+    memset(want, 'k', LEN);
+    want[LEN] = '\0';
+    snprintf(first, LEN + 8, "Bearer %s", want);
+    snprintf(last, LEN + 8, "Bearer %s", want);
+    first[7] = 'x';          /* differs at the first byte */
+    last[7 + LEN - 1] = 'x'; /* differs at the last byte */
+    double t_first = token_check_s(want, first, 20);
+    double t_last = token_check_s(want, last, 20);
+    ck_assert_msg(t_first > t_last / 5, "first-byte miss %.1f us, last-byte miss %.1f us",
+                  t_first * 1e6 / 20, t_last * 1e6 / 20);
+    free(want);
+    free(first);
+    free(last);
 }
 END_TEST
 
@@ -508,7 +853,17 @@ int main(void)
     tcase_add_test(tc, test_gzip_cache_compresses_once_and_keys_on_mtime);
     tcase_add_test(tc, test_stats_aggregate_threads_routes_codes_and_windows);
     tcase_add_test(tc, test_stats_collect_keeps_history_beyond_the_thread_ring);
+    tcase_add_test(tc, test_stats_request_recorded_after_a_collect_in_the_next_second_still_counts);
+    tcase_add_test(tc, test_stats_windows_lag_the_totals_by_one_full_second);
+    tcase_add_test(tc, test_stats_first_second_counts_only_the_time_since_start);
+    tcase_add_test(tc, test_stats_of_many_threads_equal_one_thread_with_the_same_requests);
+    tcase_add_test(tc, test_stats_snapshots_between_records_keep_exact_totals);
+    tcase_add_test(tc, test_stats_prometheus_buckets_equal_counts_from_zero);
     tcase_add_test(tc, test_formatters_write_json_and_prometheus_and_report_needed_length);
+    tcase_add_test(tc, test_conn_close_counts_only_connections_it_saw_open);
+    tcase_add_test(tc, test_log_lines_go_to_the_callback_with_their_level_or_nowhere);
+    tcase_add_test(tc, test_admin_token_accepts_only_the_exact_bearer_token);
+    tcase_add_test(tc, test_admin_token_compare_time_does_not_depend_on_where_a_guess_differs);
     tcase_add_test(tc, test_config_defaults_match_the_documented_ones);
     suite_add_tcase(s, tc);
     return ck_run(s);
