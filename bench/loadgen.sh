@@ -114,12 +114,19 @@ median() { # file column
 		if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
 }
 
-report() { # label a b: prints medians and ratios of tierbench (b) over the peer (a)
-	local ar ac br bc
+# paired a b col: the median over rounds of (b's figure / a's figure) in the same round.
+paired() {
+	paste -d' ' "$TMP/$1" "$TMP/$2" | awk -v c="$3" '{ print $(c + 3) / $c }' >"$TMP/ratio"
+	median "$TMP/ratio" 1
+}
+
+report() { # label a b: medians of each tool, and the median of per-round ratios (b over a)
+	local ar ac br bc pr pc
 	ar=$(median "$TMP/$2" 1); ac=$(median "$TMP/$2" 2)
 	br=$(median "$TMP/$3" 1); bc=$(median "$TMP/$3" 2)
-	awk -v l="$1" -v ar="$ar" -v ac="$ac" -v br="$br" -v bc="$bc" 'BEGIN {
-		printf "%-22s %12.0f %12.0f %7.2fx %10.2f %10.2f %7.2fx\n", l, ar, br, br / ar, ac, bc, bc / ac }'
+	pr=$(paired "$2" "$3" 1); pc=$(paired "$2" "$3" 2)
+	awk -v l="$1" -v ar="$ar" -v ac="$ac" -v br="$br" -v bc="$bc" -v pr="$pr" -v pc="$pc" 'BEGIN {
+		printf "%-16s %10.0f %10.0f %7.2fx %9.2f %9.2f %7.2fx\n", l, ar, br, pr, ac, bc, pc }'
 }
 
 echo "target: nginx ($NGX_WORKERS worker) on 127.0.0.1:$PORT, ${DURATION_S}s runs, $ROUNDS rounds, $(nproc) cores" >&2
@@ -150,8 +157,10 @@ done
 measure abmem ab -q -k -c 50 -n "$AB_N" "$URL"
 measure tbabmem "$TIERBENCH" ab -q -k -c 50 -n "$AB_N" --no-save "$URL"
 
-printf "%-22s %12s %12s %8s %10s %10s %8s\n" "" "peer req/s" "tb req/s" "ratio" \
-	"peer us/req" "tb us/req" "ratio"
+echo "medians of $ROUNDS rounds; ratios are tierbench / peer, median of per-round ratios"
+printf "%-16s %10s %10s %8s %9s %9s %8s\n" "" "peer req/s" "tb req/s" "ratio" \
+	"peer CPU" "tb CPU" "ratio"
+echo "                                                  (CPU: client user+system us per request)"
 for i in "${!CONFIGS[@]}"; do
 	report "wrk ${CONFIGS[$i]}" "wrk$i" "tbwrk$i"
 done
