@@ -1,7 +1,7 @@
-/* db/db.c: the SQLite result store (see db.h and README.md). The schema lives in the
- * migrations[] table below: migrations[i] takes a file from user_version i to i + 1, inside one
- * transaction, so a file is always at some whole version. This is the only file that includes
- * <sqlite3.h>. */
+/* db/db.c: the SQLite result store (see db.h and README.md): opening a file, its schema, listings
+ * and groups. The schema lives in the migrations[] table below: migrations[i] takes a file from
+ * user_version i to i + 1, inside one transaction, so a file is always at some whole version.
+ * One run's insert and load: db_run.c. Only db/ includes <sqlite3.h>. */
 #include "db/db.h"
 #include "db/db_int.h"
 
@@ -13,12 +13,6 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
-
-struct db {
-    sqlite3 *sql;
-    char path[4096];
-    char err[512];
-};
 
 static const char *const migrations[DB_SCHEMA_VERSION] = {
     /* 0 -> 1: runs, their status counts, errors by class and per-second timeline; groups. */
@@ -138,8 +132,7 @@ static const char *const migrations[DB_SCHEMA_VERSION] = {
     "DROP TABLE run_seconds_v2;",
 };
 
-static void set_err(struct db *db, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void set_err(struct db *db, const char *fmt, ...)
+void db_set_err(struct db *db, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
@@ -147,9 +140,9 @@ static void set_err(struct db *db, const char *fmt, ...)
     va_end(ap);
 }
 
-static void set_sql_err(struct db *db, const char *what)
+void db_set_sql_err(struct db *db, const char *what)
 {
-    set_err(db, "%s: %s: %s", db->path, what, sqlite3_errmsg(db->sql));
+    db_set_err(db, "%s: %s: %s", db->path, what, sqlite3_errmsg(db->sql));
 }
 
 int db_default_path(char *buf, size_t len)
@@ -202,11 +195,11 @@ static int make_parent_dirs(const char *path, char *err, size_t errlen)
     return 0;
 }
 
-static int exec(struct db *db, const char *sql, const char *what)
+int db_exec(struct db *db, const char *sql, const char *what)
 {
     char *msg = NULL;
     if (sqlite3_exec(db->sql, sql, NULL, NULL, &msg) != SQLITE_OK) {
-        set_err(db, "%s: %s: %s", db->path, what, msg ? msg : sqlite3_errmsg(db->sql));
+        db_set_err(db, "%s: %s: %s", db->path, what, msg ? msg : sqlite3_errmsg(db->sql));
         sqlite3_free(msg);
         return -1;
     }
@@ -229,7 +222,7 @@ static int query_int(struct db *db, const char *sql, int64_t *out)
     sqlite3_finalize(st);
     return 0;
 fail:
-    set_sql_err(db, "cannot read the file");
+    db_set_sql_err(db, "cannot read the file");
     sqlite3_finalize(st);
     return -1;
 }
@@ -242,21 +235,21 @@ static int check_identity(struct db *db)
         query_int(db, "PRAGMA user_version", &version) ||
         query_int(db, "SELECT count(*) FROM sqlite_master", &ntables)) {
         if (sqlite3_errcode(db->sql) == SQLITE_NOTADB)
-            set_err(db, "%s: not a tierbench result store (not a SQLite database)", db->path);
+            db_set_err(db, "%s: not a tierbench result store (not a SQLite database)", db->path);
         return -1;
     }
     if (app_id == 0 && version == 0 && ntables == 0)
         return 0; /* a new, empty file */
     if (app_id != DB_APPLICATION_ID) {
-        set_err(db, "%s: not a tierbench result store (a SQLite file of another application)",
-                db->path);
+        db_set_err(db, "%s: not a tierbench result store (a SQLite file of another application)",
+                   db->path);
         return -1;
     }
     if (version > DB_SCHEMA_VERSION) {
-        set_err(db,
-                "%s: schema version %lld is newer than this tierbench knows (%d); "
-                "use a newer tierbench or another --db",
-                db->path, (long long)version, DB_SCHEMA_VERSION);
+        db_set_err(db,
+                   "%s: schema version %lld is newer than this tierbench knows (%d); "
+                   "use a newer tierbench or another --db",
+                   db->path, (long long)version, DB_SCHEMA_VERSION);
         return -1;
     }
     return 0;
@@ -268,25 +261,25 @@ static int migrate(struct db *db, int target)
     int64_t version;
     /* IMMEDIATE takes the write lock first, so two processes opening a new file at once
      * migrate it once: the second waits, then sees the new user_version. */
-    if (exec(db, "BEGIN IMMEDIATE", "cannot lock the file"))
+    if (db_exec(db, "BEGIN IMMEDIATE", "cannot lock the file"))
         return -1;
     if (query_int(db, "PRAGMA user_version", &version))
         goto fail;
     if (version > DB_SCHEMA_VERSION) {
-        set_err(db, "%s: schema version %lld is newer than this tierbench knows (%d)", db->path,
-                (long long)version, DB_SCHEMA_VERSION);
+        db_set_err(db, "%s: schema version %lld is newer than this tierbench knows (%d)", db->path,
+                   (long long)version, DB_SCHEMA_VERSION);
         goto fail;
     }
     for (int64_t v = version; v < target; v++)
-        if (exec(db, migrations[v], "schema migration failed"))
+        if (db_exec(db, migrations[v], "schema migration failed"))
             goto fail;
     if (version < target) {
         snprintf(sql, sizeof(sql), "PRAGMA user_version = %d; PRAGMA application_id = %d", target,
                  DB_APPLICATION_ID);
-        if (exec(db, sql, "schema migration failed"))
+        if (db_exec(db, sql, "schema migration failed"))
             goto fail;
     }
-    if (exec(db, "COMMIT", "cannot commit the migration"))
+    if (db_exec(db, "COMMIT", "cannot commit the migration"))
         goto fail;
     return 0;
 fail:
@@ -310,8 +303,8 @@ struct db *db_open_version(const char *path, int version, char *err, size_t errl
         goto fail_quiet;
     int rc = sqlite3_open_v2(path, &db->sql, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL);
     if (rc != SQLITE_OK) {
-        set_err(db, "%s: cannot open: %s", path,
-                db->sql ? sqlite3_errmsg(db->sql) : sqlite3_errstr(rc));
+        db_set_err(db, "%s: cannot open: %s", path,
+                   db->sql ? sqlite3_errmsg(db->sql) : sqlite3_errstr(rc));
         goto fail;
     }
     sqlite3_busy_timeout(db->sql, DB_BUSY_TIMEOUT_MS);
@@ -319,9 +312,9 @@ struct db *db_open_version(const char *path, int version, char *err, size_t errl
         goto fail;
     /* WAL: readers never block the writer, and a killed writer leaves a WAL that the next open
      * rolls back or forward; NORMAL sync is safe against corruption in WAL mode. */
-    if (exec(db, "PRAGMA journal_mode = WAL", "cannot turn on WAL") ||
-        exec(db, "PRAGMA synchronous = NORMAL", "cannot set synchronous") ||
-        exec(db, "PRAGMA foreign_keys = ON", "cannot turn on foreign keys"))
+    if (db_exec(db, "PRAGMA journal_mode = WAL", "cannot turn on WAL") ||
+        db_exec(db, "PRAGMA synchronous = NORMAL", "cannot set synchronous") ||
+        db_exec(db, "PRAGMA foreign_keys = ON", "cannot turn on foreign keys"))
         goto fail;
     if (migrate(db, version))
         goto fail;
@@ -366,97 +359,22 @@ int db_schema_version(struct db *db)
 
 /* Binds a serialized histogram (NULL h: SQL NULL). The buffer is handed to SQLite, which frees
  * it when the statement is done with it. */
-static int bind_hist(sqlite3_stmt *st, int col, const struct hist *h)
-{
-    if (!h)
-        return sqlite3_bind_null(st, col);
-    uint8_t *buf;
-    size_t len;
-    if (hist_serialize_alloc(h, &buf, &len) != 0)
-        return SQLITE_NOMEM;
-    return sqlite3_bind_blob64(st, col, buf, (sqlite3_uint64)len, free);
-}
-
-static int bind_text(sqlite3_stmt *st, int col, const char *s)
+int db_bind_text(sqlite3_stmt *st, int col, const char *s)
 {
     return s ? sqlite3_bind_text(st, col, s, -1, SQLITE_TRANSIENT) : sqlite3_bind_null(st, col);
 }
 
-/* Counters are uint64_t and SQLite integers int64: values above INT64_MAX are stored as their
- * two's-complement bit pattern and read back the same way, so every value round-trips. */
-static int bind_u64(sqlite3_stmt *st, int col, uint64_t v)
+void db_copy_text(char *dst, size_t len, sqlite3_stmt *st, int col)
 {
-    return sqlite3_bind_int64(st, col, (int64_t)v);
+    const unsigned char *s = sqlite3_column_text(st, col);
+    snprintf(dst, len, "%s", s ? (const char *)s : "");
 }
 
-static const char insert_run_sql[] =
-    "INSERT INTO runs (group_id, tool, engine, cmdline, config_json, target, label, tier,"
-    " start_unix_s, duration_s, threads, connections, rate_rps, requests, bytes_read,"
-    " bytes_written, errors_total, length_errors, server_software, doc_bytes, html_bytes, rps,"
-    " min_us, mean_us, stdev_us, p50_us, p75_us, p90_us, p99_us, p999_us, max_us,"
-    " hist_latency, hist_latency_uncorrected, hist_connect, hist_ttfb, requests_sent,"
-    " body_bytes_sent, connections_opened, keepalive_responses, hist_connect_req,"
-    " hist_processing, hist_thread_rps)"
-    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18,"
-    " ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27, ?28, ?29, ?30, ?31, ?32, ?33, ?34, ?35, ?36,"
-    " ?37, ?38, ?39, ?40, ?41, ?42)";
-
-static int bind_run(sqlite3_stmt *st, const struct run_result *r)
-{
-    struct sample_latency l;
-    sample_latency_of(r->latency, &l); /* zeroes when there is no latency histogram */
-    int rc = 0;
-    rc |= r->group_id > 0 ? sqlite3_bind_int64(st, 1, r->group_id) : sqlite3_bind_null(st, 1);
-    rc |= bind_text(st, 2, r->tool);
-    rc |= bind_text(st, 3, r->engine);
-    rc |= bind_text(st, 4, r->cmdline);
-    rc |= bind_text(st, 5, r->config_json);
-    rc |= bind_text(st, 6, r->target);
-    rc |= bind_text(st, 7, r->label);
-    rc |= bind_text(st, 8, r->tier);
-    rc |= sqlite3_bind_double(st, 9, r->start_unix_s);
-    rc |= sqlite3_bind_double(st, 10, r->duration_s);
-    rc |= sqlite3_bind_int64(st, 11, r->threads);
-    rc |= sqlite3_bind_int64(st, 12, r->connections);
-    rc |= sqlite3_bind_double(st, 13, r->rate_rps);
-    rc |= bind_u64(st, 14, r->requests);
-    rc |= bind_u64(st, 15, r->bytes_read);
-    rc |= bind_u64(st, 16, r->bytes_written);
-    rc |= bind_u64(st, 17, run_errors_total(r));
-    rc |= bind_u64(st, 18, r->length_errors);
-    rc |= bind_text(st, 19, r->server_software);
-    rc |= bind_u64(st, 20, r->doc_bytes);
-    rc |= bind_u64(st, 21, r->html_bytes);
-    rc |= sqlite3_bind_double(st, 22, run_rps(r));
-    rc |= bind_u64(st, 23, l.min_us);
-    rc |= sqlite3_bind_double(st, 24, l.mean_us);
-    rc |= sqlite3_bind_double(st, 25, l.stdev_us);
-    rc |= bind_u64(st, 26, l.p50_us);
-    rc |= bind_u64(st, 27, l.p75_us);
-    rc |= bind_u64(st, 28, l.p90_us);
-    rc |= bind_u64(st, 29, l.p99_us);
-    rc |= bind_u64(st, 30, l.p999_us);
-    rc |= bind_u64(st, 31, l.max_us);
-    rc |= bind_hist(st, 32, r->latency);
-    rc |= bind_hist(st, 33, r->latency_uncorrected);
-    rc |= bind_hist(st, 34, r->connect_us);
-    rc |= bind_hist(st, 35, r->ttfb_us);
-    rc |= bind_u64(st, 36, r->requests_sent);
-    rc |= bind_u64(st, 37, r->body_bytes_sent);
-    rc |= bind_u64(st, 38, r->connections_opened);
-    rc |= bind_u64(st, 39, r->keepalive_responses);
-    rc |= bind_hist(st, 40, r->connect_req_us);
-    rc |= bind_hist(st, 41, r->processing_us);
-    rc |= bind_hist(st, 42, r->thread_rps);
-    return rc;
-}
-
-/* Prepares sql, binds nothing; on failure sets db->err. */
-static sqlite3_stmt *prepare(struct db *db, const char *sql)
+sqlite3_stmt *db_prepare(struct db *db, const char *sql)
 {
     sqlite3_stmt *st = NULL;
     if (sqlite3_prepare_v2(db->sql, sql, -1, &st, NULL) != SQLITE_OK) {
-        set_sql_err(db, "cannot prepare a statement");
+        db_set_sql_err(db, "cannot prepare a statement");
         sqlite3_finalize(st);
         return NULL;
     }
@@ -465,422 +383,20 @@ static sqlite3_stmt *prepare(struct db *db, const char *sql)
 
 /* Steps a statement that returns no rows, then resets it for the next bindings. bind_rc is what
  * the caller's binds returned (OR-ed): a failed bind fails the step with the same message. */
-static int step_done(struct db *db, sqlite3_stmt *st, int bind_rc, const char *what)
+int db_step_done(struct db *db, sqlite3_stmt *st, int bind_rc, const char *what)
 {
     if (bind_rc != SQLITE_OK) {
-        set_err(db, "%s: %s: %s", db->path, what, sqlite3_errstr(bind_rc));
+        db_set_err(db, "%s: %s: %s", db->path, what, sqlite3_errstr(bind_rc));
         sqlite3_reset(st);
         return -1;
     }
     int rc = sqlite3_step(st);
     sqlite3_reset(st);
     if (rc != SQLITE_DONE) {
-        set_sql_err(db, what);
+        db_set_sql_err(db, what);
         return -1;
     }
     return 0;
-}
-
-static int insert_errors(struct db *db, int64_t id, const struct run_result *r)
-{
-    sqlite3_stmt *st =
-        prepare(db, "INSERT INTO run_errors (run_id, class, count) VALUES (?1, ?2, ?3)");
-    if (!st)
-        return -1;
-    int rc = 0;
-    for (int i = 0; rc == 0 && i < RUN_ERR__COUNT; i++) {
-        if (!r->errors[i])
-            continue;
-        int b = sqlite3_bind_int64(st, 1, id);
-        b |= sqlite3_bind_text(st, 2, run_err_names[i], -1, SQLITE_STATIC);
-        b |= bind_u64(st, 3, r->errors[i]);
-        rc = step_done(db, st, b, "cannot insert errors");
-    }
-    sqlite3_finalize(st);
-    return rc;
-}
-
-static int insert_errnos(struct db *db, int64_t id, const struct run_result *r)
-{
-    sqlite3_stmt *st =
-        prepare(db, "INSERT INTO run_errnos (run_id, class, errno, count) VALUES (?1, ?2, ?3, ?4)");
-    if (!st)
-        return -1;
-    int rc = 0;
-    for (int i = 0; rc == 0 && i < RUN_ERR__COUNT; i++) {
-        for (int e = 0; rc == 0 && e < RUN_ERRNO_MAX; e++) {
-            if (!r->errno_counts[i][e])
-                continue;
-            int b = sqlite3_bind_int64(st, 1, id);
-            b |= sqlite3_bind_text(st, 2, run_err_names[i], -1, SQLITE_STATIC);
-            b |= sqlite3_bind_int(st, 3, e);
-            b |= bind_u64(st, 4, r->errno_counts[i][e]);
-            rc = step_done(db, st, b, "cannot insert errno counts");
-        }
-    }
-    sqlite3_finalize(st);
-    return rc;
-}
-
-static int insert_status(struct db *db, int64_t id, const struct run_result *r)
-{
-    sqlite3_stmt *st =
-        prepare(db, "INSERT INTO run_status (run_id, code, count) VALUES (?1, ?2, ?3)");
-    if (!st)
-        return -1;
-    int rc = 0;
-    for (size_t i = 0; rc == 0 && i < r->nstatus; i++) {
-        int b = sqlite3_bind_int64(st, 1, id);
-        b |= sqlite3_bind_int(st, 2, r->status[i].code);
-        b |= bind_u64(st, 3, r->status[i].count);
-        rc = step_done(db, st, b, "cannot insert status counts");
-    }
-    sqlite3_finalize(st);
-    return rc;
-}
-
-static int insert_timeline(struct db *db, int64_t id, const struct run_result *r)
-{
-    sqlite3_stmt *st = prepare(db, "INSERT INTO run_seconds (run_id, unix_s, duration_us,"
-                                   " requests, errors, bytes, p50_us, p90_us, p99_us, max_us,"
-                                   " latency) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10,"
-                                   " ?11)");
-    if (!st)
-        return -1;
-    int rc = 0;
-    for (size_t i = 0; rc == 0 && i < r->ntimeline; i++) {
-        const struct run_second *s = &r->timeline[i];
-        int b = sqlite3_bind_int64(st, 1, id);
-        b |= sqlite3_bind_int64(st, 2, s->unix_s);
-        b |= bind_u64(st, 3, s->duration_us);
-        b |= bind_u64(st, 4, s->requests);
-        b |= bind_u64(st, 5, s->errors);
-        b |= bind_u64(st, 6, s->bytes);
-        b |= bind_u64(st, 7, s->p50_us);
-        b |= bind_u64(st, 8, s->p90_us);
-        b |= bind_u64(st, 9, s->p99_us);
-        b |= bind_u64(st, 10, s->max_us);
-        /* The blob is stored as it is (no re-encoding), so it loads back byte for byte. */
-        b |= s->latency ? sqlite3_bind_blob64(st, 11, s->latency, (sqlite3_uint64)s->latency_len,
-                                              SQLITE_STATIC)
-                        : sqlite3_bind_null(st, 11);
-        rc = step_done(db, st, b, "cannot insert the timeline");
-    }
-    sqlite3_finalize(st);
-    return rc;
-}
-
-int db_run_insert(struct db *db, struct run_result *r)
-{
-    if (exec(db, "BEGIN IMMEDIATE", "cannot start a transaction"))
-        return -1;
-    sqlite3_stmt *st = prepare(db, insert_run_sql);
-    if (!st)
-        goto fail;
-    int rc = step_done(db, st, bind_run(st, r), "cannot insert the run");
-    sqlite3_finalize(st);
-    if (rc)
-        goto fail;
-    int64_t id = sqlite3_last_insert_rowid(db->sql);
-    if (insert_errors(db, id, r) || insert_errnos(db, id, r) || insert_status(db, id, r) ||
-        insert_timeline(db, id, r))
-        goto fail;
-    if (exec(db, "COMMIT", "cannot commit the run"))
-        goto fail;
-    r->id = id;
-    return 0;
-fail:
-    sqlite3_exec(db->sql, "ROLLBACK", NULL, NULL, NULL);
-    return -1;
-}
-
-static void copy_text(char *dst, size_t len, sqlite3_stmt *st, int col)
-{
-    const unsigned char *s = sqlite3_column_text(st, col);
-    snprintf(dst, len, "%s", s ? (const char *)s : "");
-}
-
-static char *dup_text(sqlite3_stmt *st, int col, int *nomem)
-{
-    const unsigned char *s = sqlite3_column_text(st, col);
-    if (!s)
-        return NULL;
-    char *d = strdup((const char *)s);
-    if (!d)
-        *nomem = 1;
-    return d;
-}
-
-static uint64_t column_u64(sqlite3_stmt *st, int col)
-{
-    return (uint64_t)sqlite3_column_int64(st, col); /* NULL reads as 0 */
-}
-
-/* NULL column -> NULL; a malformed blob sets *bad. hist_deserialize validates the whole blob
- * (shape, bucket order, counts against the total), so a damaged file gives an error here rather
- * than wrong figures later. */
-static struct hist *load_hist(sqlite3_stmt *st, int col, int *bad)
-{
-    if (sqlite3_column_type(st, col) == SQLITE_NULL)
-        return NULL;
-    const void *blob = sqlite3_column_blob(st, col);
-    int n = sqlite3_column_bytes(st, col);
-    struct hist *h = blob && n > 0 ? hist_deserialize(blob, (size_t)n) : NULL;
-    if (!h)
-        *bad = 1;
-    return h;
-}
-
-static const char load_run_sql[] =
-    "SELECT id, group_id, tool, engine, cmdline, config_json, target, label, tier,"
-    " start_unix_s, duration_s, threads, connections, rate_rps, requests, bytes_read,"
-    " bytes_written, length_errors, server_software, doc_bytes, html_bytes,"
-    " hist_latency, hist_latency_uncorrected, hist_connect, hist_ttfb, requests_sent,"
-    " body_bytes_sent, connections_opened, keepalive_responses, hist_connect_req,"
-    " hist_processing, hist_thread_rps FROM runs WHERE id = ?1";
-
-static int load_main_row(struct db *db, int64_t id, struct run_result *out)
-{
-    sqlite3_stmt *st = prepare(db, load_run_sql);
-    if (!st)
-        return -1;
-    sqlite3_bind_int64(st, 1, id);
-    int rc = sqlite3_step(st);
-    if (rc == SQLITE_DONE) {
-        sqlite3_finalize(st);
-        return 1;
-    }
-    if (rc != SQLITE_ROW) {
-        set_sql_err(db, "cannot read the run");
-        sqlite3_finalize(st);
-        return -1;
-    }
-    int nomem = 0, bad = 0;
-    out->id = sqlite3_column_int64(st, 0);
-    out->group_id = sqlite3_column_int64(st, 1); /* NULL reads as 0 */
-    copy_text(out->tool, sizeof(out->tool), st, 2);
-    copy_text(out->engine, sizeof(out->engine), st, 3);
-    out->cmdline = dup_text(st, 4, &nomem);
-    out->config_json = dup_text(st, 5, &nomem);
-    copy_text(out->target, sizeof(out->target), st, 6);
-    copy_text(out->label, sizeof(out->label), st, 7);
-    copy_text(out->tier, sizeof(out->tier), st, 8);
-    out->start_unix_s = sqlite3_column_double(st, 9);
-    out->duration_s = sqlite3_column_double(st, 10);
-    out->threads = (unsigned)sqlite3_column_int64(st, 11);
-    out->connections = (unsigned)sqlite3_column_int64(st, 12);
-    out->rate_rps = sqlite3_column_double(st, 13);
-    out->requests = column_u64(st, 14);
-    out->bytes_read = column_u64(st, 15);
-    out->bytes_written = column_u64(st, 16);
-    out->length_errors = column_u64(st, 17);
-    copy_text(out->server_software, sizeof(out->server_software), st, 18);
-    out->doc_bytes = column_u64(st, 19);
-    out->html_bytes = column_u64(st, 20);
-    out->latency = load_hist(st, 21, &bad);
-    out->latency_uncorrected = load_hist(st, 22, &bad);
-    out->connect_us = load_hist(st, 23, &bad);
-    out->ttfb_us = load_hist(st, 24, &bad);
-    out->requests_sent = column_u64(st, 25);
-    out->body_bytes_sent = column_u64(st, 26);
-    out->connections_opened = column_u64(st, 27);
-    out->keepalive_responses = column_u64(st, 28);
-    out->connect_req_us = load_hist(st, 29, &bad);
-    out->processing_us = load_hist(st, 30, &bad);
-    out->thread_rps = load_hist(st, 31, &bad);
-    sqlite3_finalize(st);
-    if (nomem) {
-        set_err(db, "%s: out of memory loading run %lld", db->path, (long long)id);
-        return -1;
-    }
-    if (bad) {
-        set_err(db, "%s: run %lld has a malformed histogram", db->path, (long long)id);
-        return -1;
-    }
-    return 0;
-}
-
-/* The index of a class name, or -1 for a class this binary does not know (a newer writer's). */
-static int err_class_of(const unsigned char *name)
-{
-    for (int i = 0; name && i < RUN_ERR__COUNT; i++)
-        if (!strcmp((const char *)name, run_err_names[i]))
-            return i;
-    return -1;
-}
-
-static int load_errors(struct db *db, int64_t id, struct run_result *out)
-{
-    sqlite3_stmt *st = prepare(db, "SELECT class, count FROM run_errors WHERE run_id = ?1");
-    if (!st)
-        return -1;
-    sqlite3_bind_int64(st, 1, id);
-    int rc;
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        int cls = err_class_of(sqlite3_column_text(st, 0));
-        if (cls >= 0)
-            out->errors[cls] = column_u64(st, 1);
-    }
-    sqlite3_finalize(st);
-    if (rc != SQLITE_DONE) {
-        set_sql_err(db, "cannot read errors");
-        return -1;
-    }
-    return 0;
-}
-
-static int load_errnos(struct db *db, int64_t id, struct run_result *out)
-{
-    sqlite3_stmt *st = prepare(db, "SELECT class, errno, count FROM run_errnos WHERE run_id = ?1");
-    if (!st)
-        return -1;
-    sqlite3_bind_int64(st, 1, id);
-    int rc;
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        int cls = err_class_of(sqlite3_column_text(st, 0));
-        int64_t e = sqlite3_column_int64(st, 1);
-        /* run.h: errno values this binary does not count one by one count under 0. */
-        if (cls >= 0)
-            out->errno_counts[cls][e > 0 && e < RUN_ERRNO_MAX ? e : 0] += column_u64(st, 2);
-    }
-    sqlite3_finalize(st);
-    if (rc != SQLITE_DONE) {
-        set_sql_err(db, "cannot read errno counts");
-        return -1;
-    }
-    return 0;
-}
-
-static int load_status(struct db *db, int64_t id, struct run_result *out)
-{
-    sqlite3_stmt *st =
-        prepare(db, "SELECT code, count FROM run_status WHERE run_id = ?1 ORDER BY code");
-    if (!st)
-        return -1;
-    sqlite3_bind_int64(st, 1, id);
-    int rc;
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        if (run_status_add(out, sqlite3_column_int(st, 0), column_u64(st, 1))) {
-            sqlite3_finalize(st);
-            set_err(db, "%s: out of memory", db->path);
-            return -1;
-        }
-    }
-    sqlite3_finalize(st);
-    if (rc != SQLITE_DONE) {
-        set_sql_err(db, "cannot read status counts");
-        return -1;
-    }
-    return 0;
-}
-
-/* Copies a second's latency blob into s. A blob that does not deserialize is refused here, at
- * load, so no caller mistakes it for a pre-schema-3 second (latency NULL). Returns 0, -1 (no
- * memory) or 1 (malformed). */
-static int load_second_latency(sqlite3_stmt *st, int col, struct run_second *s)
-{
-    if (sqlite3_column_type(st, col) == SQLITE_NULL)
-        return 0;
-    const uint8_t *blob = sqlite3_column_blob(st, col);
-    int n = sqlite3_column_bytes(st, col);
-    if (!blob || n <= 0)
-        return 1;
-    struct hist *h = hist_deserialize(blob, (size_t)n);
-    if (!h)
-        return 1;
-    hist_free(h);
-    s->latency = malloc((size_t)n);
-    if (!s->latency)
-        return -1;
-    memcpy(s->latency, blob, (size_t)n);
-    s->latency_len = (size_t)n;
-    return 0;
-}
-
-static int load_timeline(struct db *db, int64_t id, struct run_result *out)
-{
-    sqlite3_stmt *st =
-        prepare(db, "SELECT unix_s, duration_us, requests, errors, bytes, p50_us, p90_us,"
-                    " p99_us, max_us, latency FROM run_seconds WHERE run_id = ?1 ORDER BY unix_s");
-    if (!st)
-        return -1;
-    sqlite3_bind_int64(st, 1, id);
-    size_t cap = 0;
-    int rc;
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        if (out->ntimeline == cap) {
-            size_t ncap = cap ? cap * 2 : 64;
-            struct run_second *t = realloc(out->timeline, ncap * sizeof(*t));
-            if (!t)
-                goto nomem;
-            out->timeline = t;
-            cap = ncap;
-        }
-        struct run_second *s = &out->timeline[out->ntimeline++];
-        memset(s, 0, sizeof(*s));
-        s->unix_s = sqlite3_column_int64(st, 0);
-        s->duration_us = column_u64(st, 1);
-        s->requests = column_u64(st, 2);
-        s->errors = column_u64(st, 3);
-        s->bytes = column_u64(st, 4);
-        s->p50_us = column_u64(st, 5);
-        s->p90_us = column_u64(st, 6); /* NULL (a pre-schema-3 second) reads as 0 */
-        s->p99_us = column_u64(st, 7);
-        s->max_us = column_u64(st, 8);
-        int lrc = load_second_latency(st, 9, s);
-        if (lrc < 0)
-            goto nomem;
-        if (lrc > 0) {
-            set_err(db, "%s: run %lld has a malformed histogram in second %lld", db->path,
-                    (long long)id, (long long)s->unix_s);
-            sqlite3_finalize(st);
-            return -1;
-        }
-    }
-    sqlite3_finalize(st);
-    if (rc != SQLITE_DONE) {
-        set_sql_err(db, "cannot read the timeline");
-        return -1;
-    }
-    return 0;
-nomem:
-    sqlite3_finalize(st);
-    set_err(db, "%s: out of memory", db->path);
-    return -1;
-}
-
-int db_run_load(struct db *db, int64_t id, struct run_result *out)
-{
-    memset(out, 0, sizeof(*out));
-    /* One read transaction so the run's rows are a consistent snapshot. */
-    if (exec(db, "BEGIN", "cannot start a transaction"))
-        return -1;
-    int rc = load_main_row(db, id, out);
-    if (rc == 0)
-        rc = load_errors(db, id, out);
-    if (rc == 0)
-        rc = load_errnos(db, id, out);
-    if (rc == 0)
-        rc = load_status(db, id, out);
-    if (rc == 0)
-        rc = load_timeline(db, id, out);
-    sqlite3_exec(db->sql, "COMMIT", NULL, NULL, NULL);
-    if (rc != 0)
-        run_result_free(out);
-    return rc;
-}
-
-int db_run_delete(struct db *db, int64_t id)
-{
-    sqlite3_stmt *st = prepare(db, "DELETE FROM runs WHERE id = ?1");
-    if (!st)
-        return -1;
-    sqlite3_bind_int64(st, 1, id);
-    int rc = step_done(db, st, SQLITE_OK, "cannot delete the run");
-    sqlite3_finalize(st);
-    if (rc)
-        return -1;
-    return sqlite3_changes(db->sql) ? 0 : 1;
 }
 
 static const char list_sql[] =
@@ -899,12 +415,12 @@ int db_run_list(struct db *db, const struct db_run_filter *f, struct db_run_summ
         f = &all;
     *out = NULL;
     *n = 0;
-    sqlite3_stmt *st = prepare(db, list_sql);
+    sqlite3_stmt *st = db_prepare(db, list_sql);
     if (!st)
         return -1;
-    bind_text(st, 1, f->label);
-    bind_text(st, 2, f->tier);
-    bind_text(st, 3, f->tool);
+    db_bind_text(st, 1, f->label);
+    db_bind_text(st, 2, f->tier);
+    db_bind_text(st, 3, f->tool);
     if (f->group_id > 0)
         sqlite3_bind_int64(st, 4, f->group_id);
     else
@@ -918,7 +434,7 @@ int db_run_list(struct db *db, const struct db_run_filter *f, struct db_run_summ
             size_t ncap = cap ? cap * 2 : 16;
             struct db_run_summary *t = realloc(rows, ncap * sizeof(*t));
             if (!t) {
-                set_err(db, "%s: out of memory", db->path);
+                db_set_err(db, "%s: out of memory", db->path);
                 goto fail;
             }
             rows = t;
@@ -928,11 +444,11 @@ int db_run_list(struct db *db, const struct db_run_filter *f, struct db_run_summ
         memset(s, 0, sizeof(*s));
         s->id = sqlite3_column_int64(st, 0);
         s->group_id = sqlite3_column_int64(st, 1);
-        copy_text(s->tool, sizeof(s->tool), st, 2);
-        copy_text(s->engine, sizeof(s->engine), st, 3);
-        copy_text(s->target, sizeof(s->target), st, 4);
-        copy_text(s->label, sizeof(s->label), st, 5);
-        copy_text(s->tier, sizeof(s->tier), st, 6);
+        db_copy_text(s->tool, sizeof(s->tool), st, 2);
+        db_copy_text(s->engine, sizeof(s->engine), st, 3);
+        db_copy_text(s->target, sizeof(s->target), st, 4);
+        db_copy_text(s->label, sizeof(s->label), st, 5);
+        db_copy_text(s->tier, sizeof(s->tier), st, 6);
         s->start_unix_s = sqlite3_column_double(st, 7);
         s->duration_s = sqlite3_column_double(st, 8);
         s->threads = (unsigned)sqlite3_column_int64(st, 9);
@@ -952,7 +468,7 @@ int db_run_list(struct db *db, const struct db_run_filter *f, struct db_run_summ
         s->stdev_us = sqlite3_column_double(st, 23);
     }
     if (rc != SQLITE_DONE) {
-        set_sql_err(db, "cannot list runs");
+        db_set_sql_err(db, "cannot list runs");
         goto fail;
     }
     sqlite3_finalize(st);
@@ -972,13 +488,13 @@ int db_group_create(struct db *db, const char *kind, const char *name, int64_t *
     struct timespec ts;
     clock_gettime(CLOCK_REALTIME, &ts);
     sqlite3_stmt *st =
-        prepare(db, "INSERT INTO groups (kind, name, created_unix_s) VALUES (?1, ?2, ?3)");
+        db_prepare(db, "INSERT INTO groups (kind, name, created_unix_s) VALUES (?1, ?2, ?3)");
     if (!st)
         return -1;
-    int b = bind_text(st, 1, kind ? kind : "");
-    b |= bind_text(st, 2, name ? name : "");
+    int b = db_bind_text(st, 1, kind ? kind : "");
+    b |= db_bind_text(st, 2, name ? name : "");
     b |= sqlite3_bind_double(st, 3, (double)ts.tv_sec + (double)ts.tv_nsec / 1e9);
-    int rc = step_done(db, st, b, "cannot create the group");
+    int rc = db_step_done(db, st, b, "cannot create the group");
     sqlite3_finalize(st);
     if (rc)
         return -1;
@@ -990,22 +506,22 @@ int db_group_get(struct db *db, int64_t id, struct db_group *out)
 {
     memset(out, 0, sizeof(*out));
     sqlite3_stmt *st =
-        prepare(db, "SELECT id, kind, name, created_unix_s FROM groups WHERE id = ?1");
+        db_prepare(db, "SELECT id, kind, name, created_unix_s FROM groups WHERE id = ?1");
     if (!st)
         return -1;
     sqlite3_bind_int64(st, 1, id);
     int rc = sqlite3_step(st);
     if (rc == SQLITE_ROW) {
         out->id = sqlite3_column_int64(st, 0);
-        copy_text(out->kind, sizeof(out->kind), st, 1);
-        copy_text(out->name, sizeof(out->name), st, 2);
+        db_copy_text(out->kind, sizeof(out->kind), st, 1);
+        db_copy_text(out->name, sizeof(out->name), st, 2);
         out->created_unix_s = sqlite3_column_double(st, 3);
     }
     sqlite3_finalize(st);
     if (rc == SQLITE_DONE)
         return 1;
     if (rc != SQLITE_ROW) {
-        set_sql_err(db, "cannot read the group");
+        db_set_sql_err(db, "cannot read the group");
         return -1;
     }
     return 0;
