@@ -98,11 +98,6 @@ static inline void rec_bump(_Atomic uint64_t *a, uint64_t n)
                           memory_order_relaxed);
 }
 
-static inline struct sample *rec_sample(struct rec *r)
-{
-    return &r->ring[r->cur].s;
-}
-
 /* A complete response at now_us: latency_us (corrected at a constant rate) and, at a constant
  * rate, uncorrected_us; status >= 400 is also a status error. */
 static inline void rec_response(struct rec *r, uint64_t now_us, uint64_t latency_us,
