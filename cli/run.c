@@ -27,9 +27,9 @@ static void usage(FILE *out)
             "  --target URL       run against URL instead of the scenario's target\n"
             "  --dry-run          validate the scenario and print the plan; send nothing\n"
             "%s"
-            "                     (with --json -, the summary goes to stderr)\n"
             "  -h, --help         this help\n"
             "\n"
+            "With --json -, stdout carries the JSON document only; the summary goes to stderr.\n"
             "Scenario format and examples: README.md, examples/*.json\n",
             cli_common_usage);
 }
