@@ -2,6 +2,7 @@
 #include "common/metric.h"
 
 #include <ctype.h>
+#include <stdbool.h>
 #include <errno.h>
 #include <math.h>
 #include <stdarg.h>
@@ -52,9 +53,16 @@ int metric_threshold_parse(const char *text, struct metric_threshold *out, char 
     if (name_len == 0)
         return fail(err, errlen, "%s", usage);
     int metric = -1;
-    for (int i = 0; i < METRIC__COUNT; i++)
+    bool slo_form = false; /* "p99<100ms": a latency metric without _ms, its limit with a unit */
+    for (int i = 0; i < METRIC__COUNT; i++) {
         if (strlen(names[i]) == name_len && !strncmp(names[i], name, name_len))
             metric = i;
+        if (metric_percentile((enum metric)i) > 0 && strlen(names[i]) == name_len + 3 &&
+            !strncmp(names[i], name, name_len) && !strcmp(names[i] + name_len, "_ms")) {
+            metric = i;
+            slo_form = true;
+        }
+    }
     if (metric < 0) {
         char known[256] = "";
         size_t at = 0;
@@ -89,6 +97,20 @@ int metric_threshold_parse(const char *text, struct metric_threshold *out, char 
     double limit = strtod(p, &end);
     if (end == p || errno || !isfinite(limit))
         return fail(err, errlen, "%s", usage);
+    if (slo_form) {
+        static const struct {
+            const char *unit;
+            double ms;
+        } units[] = {{"us", 1e-3}, {"ms", 1}, {"s", 1e3}};
+        size_t u = 0;
+        while (u < 3 && strncmp(end, units[u].unit, strlen(units[u].unit)))
+            u++;
+        if (u == 3)
+            return fail(err, errlen, "expected a time like \"%.*s<100ms\" (us, ms or s)",
+                        (int)name_len, name);
+        limit *= units[u].ms;
+        end += strlen(units[u].unit);
+    }
     while (isspace((unsigned char)*end))
         end++;
     if (*end)
@@ -97,6 +119,24 @@ int metric_threshold_parse(const char *text, struct metric_threshold *out, char 
     out->cmp = (enum metric_cmp)cmp;
     out->limit = limit;
     return 0;
+}
+
+double metric_percentile(enum metric m)
+{
+    switch (m) {
+    case METRIC_P50_MS:
+        return 50;
+    case METRIC_P75_MS:
+        return 75;
+    case METRIC_P90_MS:
+        return 90;
+    case METRIC_P99_MS:
+        return 99;
+    case METRIC_P999_MS:
+        return 99.9;
+    default:
+        return -1;
+    }
 }
 
 static double pct_ms(const struct run_result *r, double p)

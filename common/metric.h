@@ -35,10 +35,14 @@ struct metric_threshold {
     double limit;
 };
 
-/* Parses "METRIC OP NUMBER" (spaces optional), e.g. "p99_ms < 200", "error_rate<0.01".
- * Returns 0, or -1 with a reason in err (an unknown metric lists the known ones). */
+/* Parses "METRIC OP NUMBER" (spaces optional), e.g. "p99_ms < 200", "error_rate<0.01", and the
+ * SLO form of a latency percentile with a unit: "p99<100ms", "p50 <= 2.5s", "p999<800us" (the
+ * same as "p99_ms < 100", ...). Returns 0, or -1 with a reason in err (an unknown metric lists
+ * the known ones). */
 int metric_threshold_parse(const char *text, struct metric_threshold *out, char *err,
                            size_t errlen);
+/* The percentile a latency metric reads (99 for p99_ms, 99.9 for p999_ms), or -1. */
+double metric_percentile(enum metric m);
 /* "p99_ms", "<". */
 const char *metric_name(enum metric m);
 const char *metric_cmp_name(enum metric_cmp c);

@@ -9,6 +9,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "common/metric.h"
 #include "common/run.h"
 
 /* Version tag written as "schema" in every run JSON document (README.md, "The run JSON").
@@ -67,5 +68,64 @@ struct rpt_ab_opts {
 void rpt_ab_report(FILE *f, const struct run_result *r, const struct rpt_ab_opts *o);
 /* ab -e: "Percentage served,Time in ms" then 0..99. */
 void rpt_ab_csv(FILE *f, const struct run_result *r);
+
+/* ---- the view model every report is rendered from (table.c) ------------------------------ */
+/* A report builds tables of cells (text already formatted for people, plus the number behind it
+ * for machine formats), then one renderer writes them as aligned text (80 columns), Markdown,
+ * CSV, JSON or HTML. Tables own nothing: every string is copied into the table. */
+
+enum rpt_format { RPT_TEXT, RPT_MARKDOWN, RPT_CSV, RPT_JSON, RPT_HTML };
+/* "text", "md", "csv", "json", "html" (also "markdown"). Returns 0, or -1. */
+int rpt_format_parse(const char *name, enum rpt_format *out);
+
+#define RPT_TABLE_COLS 16
+#define RPT_CELL_BYTES 96
+
+struct rpt_cell {
+    char text[RPT_CELL_BYTES]; /* as people read it: "12,345", "3.12x ±2% (p=0.008 n=5+5)" */
+    double value;              /* the number behind it (NAN: none; JSON/CSV then use text) */
+};
+
+struct rpt_table {
+    char title[128];
+    char key[64];                         /* JSON key of the table: "runs", "comparison", ... */
+    size_t ncols;
+    char cols[RPT_TABLE_COLS][48];        /* column headings as people read them */
+    char col_keys[RPT_TABLE_COLS][48];    /* machine names with units: "rps", "p99_us" */
+    bool right[RPT_TABLE_COLS];           /* numeric columns align right */
+    struct rpt_cell (*rows)[RPT_TABLE_COLS];
+    size_t nrows, cap;
+    char notes[8][256]; /* lines printed under the table ("~: not significant (Mann-Whitney U)") */
+    size_t nnotes;
+};
+
+/* Starts an empty table with the given columns: "Heading|key|r" per column ("r": numeric, right
+ * aligned). Returns 0 or -1. rpt_table_free frees the rows. */
+int rpt_table_init(struct rpt_table *t, const char *key, const char *title, const char *const *cols,
+                   size_t ncols);
+void rpt_table_free(struct rpt_table *t);
+/* Appends a row and returns it (cells empty, value NAN), or NULL when out of memory. */
+struct rpt_cell *rpt_table_row(struct rpt_table *t);
+/* Sets a cell: text printf-style, value the number behind it (NAN for none). */
+void rpt_cell_set(struct rpt_cell *c, double value, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+void rpt_table_note(struct rpt_table *t, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* Writes tables in a format (HTML: see rpt_html_*). Returns 0 or -1 (write error). Text fits 80
+ * columns: wide tables drop to one "key: value" block per row. JSON is one object keyed by each
+ * table's key, every row an object keyed by col_keys with numbers as numbers. */
+int rpt_tables_write(FILE *f, enum rpt_format fmt, const struct rpt_table *tables, size_t n);
+
+/* ---- capacity: points of a sweep and what they say (stats.c, usl.c, capacity.c) ---------- */
+
+/* One step of a sweep (or a line of a --points file). */
+struct rpt_point {
+    double concurrency;    /* N: connections in a closed loop; for an open loop, N = X * R */
+    double rate_rps;       /* open loop: the offered rate; 0 for a closed loop */
+    double throughput_rps; /* X(N): completed requests per second */
+    double latency_us;     /* the SLO's percentile at this step; NAN when unknown */
+    double error_rate;     /* failed / attempted, 0..1 */
+    double server_cpu_us_per_req; /* the server's CPU time per request; NAN when unknown */
+};
 
 #endif

@@ -603,6 +603,19 @@ START_TEST(test_threshold_parse_refuses_garbage)
     ck_assert_int_eq(metric_threshold_parse("p99_ms < 200 ms", &t, err, sizeof(err)), -1);
     ck_assert_int_eq(metric_threshold_parse("  rps  >  1e3  ", &t, err, sizeof(err)), 0);
     ck_assert_double_eq(t.limit, 1000);
+    /* The SLO form: a percentile with a time unit. */
+    ck_assert_int_eq(metric_threshold_parse("p99<100ms", &t, err, sizeof(err)), 0);
+    ck_assert_int_eq(t.metric, METRIC_P99_MS);
+    ck_assert_double_eq(t.limit, 100);
+    ck_assert_int_eq(metric_threshold_parse("p50 <= 2.5s", &t, err, sizeof(err)), 0);
+    ck_assert_double_eq(t.limit, 2500);
+    ck_assert_int_eq(metric_threshold_parse("p999<800us", &t, err, sizeof(err)), 0);
+    ck_assert_int_eq(t.metric, METRIC_P999_MS);
+    ck_assert_double_eq_tol(t.limit, 0.8, 1e-12);
+    ck_assert(metric_percentile(t.metric) == 99.9);
+    ck_assert_int_eq(metric_threshold_parse("p99<100", &t, err, sizeof(err)), -1);
+    ck_assert_str_eq(err, "expected a time like \"p99<100ms\" (us, ms or s)");
+    ck_assert_int_eq(metric_threshold_parse("p98<100ms", &t, err, sizeof(err)), -1);
 }
 END_TEST
 
