@@ -128,4 +128,21 @@ struct rpt_point {
     double server_cpu_us_per_req; /* the server's CPU time per request; NAN when unknown */
 };
 
+/* The Universal Scalability Law fitted to points: X(N) = lambda N / (1 + sigma (N-1) +
+ * kappa N (N-1)). */
+struct rpt_usl {
+    bool ok;                /* false: too few points or the fit did not converge */
+    double lambda;          /* throughput of one client with no contention, req/s */
+    double sigma;           /* contention (serial fraction), >= 0 */
+    double kappa;           /* coherency (crosstalk), >= 0 */
+    double r2;              /* coefficient of determination of the fit on X */
+    double n_peak;          /* sqrt((1 - sigma) / kappa); INFINITY when kappa is 0 */
+    double x_peak_rps;      /* X(n_peak) */
+    unsigned npoints;
+    char method[96];        /* how it was fitted, for the report */
+};
+
+/* X(N) on a fitted law. */
+double rpt_usl_x(const struct rpt_usl *u, double n);
+
 #endif
