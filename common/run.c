@@ -352,5 +352,7 @@ int run_merge(struct run_result *dst, const struct run_result *src, enum run_mer
     dst->body_bytes_sent += src->body_bytes_sent;
     dst->connections_opened += src->connections_opened;
     dst->keepalive_responses += src->keepalive_responses;
+    dst->server_requests += src->server_requests;
+    dst->server_cpu_s += src->server_cpu_s;
     return 0;
 }

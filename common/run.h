@@ -80,6 +80,11 @@ struct run_result {
     uint64_t connections_opened;  /* TCP connections attempted over the run */
     uint64_t keepalive_responses; /* responses that left their connection open */
 
+    /* The server's own view during the run, read from its admin API (sweep --server-stats):
+     * requests it counted and CPU seconds (user + system) its process used. 0: unknown. */
+    uint64_t server_requests;
+    double server_cpu_s;
+
     char server_software[128]; /* Server header of the first response */
     uint64_t doc_bytes;        /* body length of the first response */
     uint64_t html_bytes;       /* sum of body bytes (ab's "HTML transferred") */

@@ -130,6 +130,11 @@ static const char *const migrations[DB_SCHEMA_VERSION] = {
     "  1000000, s.requests, s.errors, s.bytes, s.p50_us, s.p99_us"
     " FROM run_seconds_v2 s JOIN runs r ON r.id = s.run_id;"
     "DROP TABLE run_seconds_v2;",
+    /* 3 -> 4: the server's own count and CPU time during a run (sweep --server-stats), so
+     * reports can show the server's CPU time per request next to the client's view. */
+    "ALTER TABLE runs ADD COLUMN server_requests INTEGER;"
+    "ALTER TABLE runs ADD COLUMN server_cpu_s REAL;"
+    "CREATE INDEX runs_group_start ON runs(group_id, start_unix_s);",
 };
 
 void db_set_err(struct db *db, const char *fmt, ...)
@@ -402,10 +407,19 @@ int db_step_done(struct db *db, sqlite3_stmt *st, int bind_rc, const char *what)
 static const char list_sql[] =
     "SELECT id, group_id, tool, engine, target, label, tier, start_unix_s, duration_s, threads,"
     " connections, rate_rps, requests, errors_total, rps, min_us, p50_us, p75_us, p90_us,"
-    " p99_us, p999_us, max_us, mean_us, stdev_us FROM runs"
+    " p99_us, p999_us, max_us, mean_us, stdev_us, server_requests, server_cpu_s FROM runs"
     " WHERE (?1 IS NULL OR label = ?1) AND (?2 IS NULL OR tier = ?2)"
     " AND (?3 IS NULL OR tool = ?3) AND (?4 IS NULL OR group_id = ?4)"
+    " AND (?6 IS NULL OR start_unix_s >= ?6)"
     " ORDER BY start_unix_s DESC, id DESC LIMIT ?5";
+static const char list_oldest_sql[] =
+    "SELECT id, group_id, tool, engine, target, label, tier, start_unix_s, duration_s, threads,"
+    " connections, rate_rps, requests, errors_total, rps, min_us, p50_us, p75_us, p90_us,"
+    " p99_us, p999_us, max_us, mean_us, stdev_us, server_requests, server_cpu_s FROM runs"
+    " WHERE (?1 IS NULL OR label = ?1) AND (?2 IS NULL OR tier = ?2)"
+    " AND (?3 IS NULL OR tool = ?3) AND (?4 IS NULL OR group_id = ?4)"
+    " AND (?6 IS NULL OR start_unix_s >= ?6)"
+    " ORDER BY start_unix_s, id LIMIT ?5";
 
 int db_run_list(struct db *db, const struct db_run_filter *f, struct db_run_summary **out,
                 size_t *n)
@@ -415,7 +429,7 @@ int db_run_list(struct db *db, const struct db_run_filter *f, struct db_run_summ
         f = &all;
     *out = NULL;
     *n = 0;
-    sqlite3_stmt *st = db_prepare(db, list_sql);
+    sqlite3_stmt *st = db_prepare(db, f->oldest_first ? list_oldest_sql : list_sql);
     if (!st)
         return -1;
     db_bind_text(st, 1, f->label);
@@ -426,6 +440,10 @@ int db_run_list(struct db *db, const struct db_run_filter *f, struct db_run_summ
     else
         sqlite3_bind_null(st, 4);
     sqlite3_bind_int64(st, 5, f->limit ? (int64_t)f->limit : -1); /* -1: no limit */
+    if (f->since_unix_s > 0)
+        sqlite3_bind_double(st, 6, f->since_unix_s);
+    else
+        sqlite3_bind_null(st, 6);
     struct db_run_summary *rows = NULL;
     size_t cap = 0;
     int rc;
@@ -466,6 +484,8 @@ int db_run_list(struct db *db, const struct db_run_filter *f, struct db_run_summ
         s->max_us = (uint64_t)sqlite3_column_int64(st, 21);
         s->mean_us = sqlite3_column_double(st, 22);
         s->stdev_us = sqlite3_column_double(st, 23);
+        s->server_requests = (uint64_t)sqlite3_column_int64(st, 24);
+        s->server_cpu_s = sqlite3_column_double(st, 25);
     }
     if (rc != SQLITE_DONE) {
         db_set_sql_err(db, "cannot list runs");
@@ -525,4 +545,53 @@ int db_group_get(struct db *db, int64_t id, struct db_group *out)
         return -1;
     }
     return 0;
+}
+
+int db_group_list(struct db *db, const char *kind, size_t limit, struct db_group_summary **out,
+                  size_t *n)
+{
+    *out = NULL;
+    *n = 0;
+    sqlite3_stmt *st = db_prepare(
+        db, "SELECT g.id, g.kind, g.name, g.created_unix_s, count(r.id), min(r.start_unix_s)"
+            " FROM groups g LEFT JOIN runs r ON r.group_id = g.id"
+            " WHERE (?1 IS NULL OR g.kind = ?1) GROUP BY g.id ORDER BY g.id DESC LIMIT ?2");
+    if (!st)
+        return -1;
+    db_bind_text(st, 1, kind);
+    sqlite3_bind_int64(st, 2, limit ? (int64_t)limit : -1);
+    size_t cap = 0;
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        if (*n == cap) {
+            size_t ncap = cap ? cap * 2 : 16;
+            struct db_group_summary *t = realloc(*out, ncap * sizeof(*t));
+            if (!t) {
+                db_set_err(db, "%s: out of memory", db->path);
+                goto fail;
+            }
+            *out = t;
+            cap = ncap;
+        }
+        struct db_group_summary *g = &(*out)[(*n)++];
+        memset(g, 0, sizeof(*g));
+        g->group.id = sqlite3_column_int64(st, 0);
+        db_copy_text(g->group.kind, sizeof(g->group.kind), st, 1);
+        db_copy_text(g->group.name, sizeof(g->group.name), st, 2);
+        g->group.created_unix_s = sqlite3_column_double(st, 3);
+        g->runs = (size_t)sqlite3_column_int64(st, 4);
+        g->first_unix_s = sqlite3_column_double(st, 5);
+    }
+    if (rc != SQLITE_DONE) {
+        db_set_sql_err(db, "cannot list the groups");
+        goto fail;
+    }
+    sqlite3_finalize(st);
+    return 0;
+fail:
+    sqlite3_finalize(st);
+    free(*out);
+    *out = NULL;
+    *n = 0;
+    return -1;
 }

@@ -9,6 +9,7 @@
 #ifndef TB_DB_H
 #define TB_DB_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -18,7 +19,7 @@ struct db;
 
 /* Schema version this binary writes (PRAGMA user_version). Older files are migrated on open;
  * newer ones are refused. */
-#define DB_SCHEMA_VERSION 3
+#define DB_SCHEMA_VERSION 4
 /* How long a writer waits for another process's transaction before giving up. */
 #define DB_BUSY_TIMEOUT_MS 5000
 
@@ -75,6 +76,8 @@ struct db_run_summary {
     uint64_t min_us, p50_us, p75_us, p90_us, p99_us, p999_us, max_us;
     double mean_us;
     double stdev_us;
+    uint64_t server_requests; /* the server's own count (sweep --server-stats); 0: unknown */
+    double server_cpu_s;      /* the server's CPU seconds during the run; 0: unknown */
 };
 
 /* What db_run_list returns. NULL/0 members do not filter. */
@@ -82,8 +85,10 @@ struct db_run_filter {
     const char *label; /* exact match */
     const char *tier;  /* exact match */
     const char *tool;  /* exact match: "ab", "wrk", "run", ... */
-    int64_t group_id;  /* > 0: only runs of this group */
-    size_t limit;      /* 0: no limit */
+    int64_t group_id;    /* > 0: only runs of this group */
+    double since_unix_s; /* > 0: only runs that started at or after it */
+    size_t limit;        /* 0: no limit */
+    bool oldest_first;   /* a group's steps in the order they ran */
 };
 
 /* Lists runs matching f (NULL: all), newest first (by start time, then id). *out is a malloc'd
@@ -103,5 +108,19 @@ struct db_group {
 int db_group_create(struct db *db, const char *kind, const char *name, int64_t *id);
 /* Loads group `id`. Returns 0, 1 when there is no such group, or -1. */
 int db_group_get(struct db *db, int64_t id, struct db_group *out);
+
+/* One row of a group listing. */
+struct db_group_summary {
+    struct db_group group;
+    size_t runs;            /* runs in it */
+    double first_unix_s;    /* start of its first run; 0 when it has none */
+};
+/* Lists groups, newest first; kind NULL: every kind; limit 0: all. *out is malloc'd (the caller
+ * frees it). Returns 0 or -1. */
+int db_group_list(struct db *db, const char *kind, size_t limit, struct db_group_summary **out,
+                  size_t *n);
+
+/* Sets run `id`'s label. Returns 0, 1 when there is no such run, or -1. */
+int db_run_set_label(struct db *db, int64_t id, const char *label);
 
 #endif

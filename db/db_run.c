@@ -34,10 +34,10 @@ static const char insert_run_sql[] =
     " min_us, mean_us, stdev_us, p50_us, p75_us, p90_us, p99_us, p999_us, max_us,"
     " hist_latency, hist_latency_uncorrected, hist_connect, hist_ttfb, requests_sent,"
     " body_bytes_sent, connections_opened, keepalive_responses, hist_connect_req,"
-    " hist_processing, hist_thread_rps)"
+    " hist_processing, hist_thread_rps, server_requests, server_cpu_s)"
     " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18,"
     " ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27, ?28, ?29, ?30, ?31, ?32, ?33, ?34, ?35, ?36,"
-    " ?37, ?38, ?39, ?40, ?41, ?42)";
+    " ?37, ?38, ?39, ?40, ?41, ?42, ?43, ?44)";
 
 static int bind_run(sqlite3_stmt *st, const struct run_result *r)
 {
@@ -86,6 +86,9 @@ static int bind_run(sqlite3_stmt *st, const struct run_result *r)
     rc |= bind_hist(st, 40, r->connect_req_us);
     rc |= bind_hist(st, 41, r->processing_us);
     rc |= bind_hist(st, 42, r->thread_rps);
+    rc |= r->server_requests ? bind_u64(st, 43, r->server_requests) : sqlite3_bind_null(st, 43);
+    rc |= r->server_requests ? sqlite3_bind_double(st, 44, r->server_cpu_s)
+                             : sqlite3_bind_null(st, 44);
     return rc;
 }
 
@@ -240,7 +243,7 @@ static const char load_run_sql[] =
     " bytes_written, length_errors, server_software, doc_bytes, html_bytes,"
     " hist_latency, hist_latency_uncorrected, hist_connect, hist_ttfb, requests_sent,"
     " body_bytes_sent, connections_opened, keepalive_responses, hist_connect_req,"
-    " hist_processing, hist_thread_rps FROM runs WHERE id = ?1";
+    " hist_processing, hist_thread_rps, server_requests, server_cpu_s FROM runs WHERE id = ?1";
 
 static int load_main_row(struct db *db, int64_t id, struct run_result *out)
 {
@@ -291,6 +294,8 @@ static int load_main_row(struct db *db, int64_t id, struct run_result *out)
     out->connect_req_us = load_hist(st, 29, &bad);
     out->processing_us = load_hist(st, 30, &bad);
     out->thread_rps = load_hist(st, 31, &bad);
+    out->server_requests = column_u64(st, 32);
+    out->server_cpu_s = sqlite3_column_double(st, 33);
     sqlite3_finalize(st);
     if (nomem) {
         db_set_err(db, "%s: out of memory loading run %lld", db->path, (long long)id);
@@ -481,6 +486,19 @@ int db_run_delete(struct db *db, int64_t id)
         return -1;
     sqlite3_bind_int64(st, 1, id);
     int rc = db_step_done(db, st, SQLITE_OK, "cannot delete the run");
+    sqlite3_finalize(st);
+    if (rc)
+        return -1;
+    return sqlite3_changes(db->sql) ? 0 : 1;
+}
+
+int db_run_set_label(struct db *db, int64_t id, const char *label)
+{
+    sqlite3_stmt *st = db_prepare(db, "UPDATE runs SET label = ?2 WHERE id = ?1");
+    if (!st)
+        return -1;
+    sqlite3_bind_int64(st, 1, id);
+    int rc = db_step_done(db, st, db_bind_text(st, 2, label ? label : ""), "cannot label the run");
     sqlite3_finalize(st);
     if (rc)
         return -1;

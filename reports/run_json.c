@@ -142,6 +142,16 @@ static void write_run(struct jsonw *w, const struct run_result *r)
     jsonw_u64(w, "body_bytes_sent", r->body_bytes_sent);
     jsonw_u64(w, "connections_opened", r->connections_opened);
     jsonw_u64(w, "keepalive_responses", r->keepalive_responses);
+    if (r->server_requests) {
+        jsonw_obj_begin(w, "server");
+        jsonw_u64(w, "requests", r->server_requests);
+        jsonw_double(w, "cpu_s", r->server_cpu_s, 6);
+        jsonw_double(w, "cpu_us_per_request", r->server_cpu_s * 1e6 / (double)r->server_requests,
+                     2);
+        jsonw_obj_end(w);
+    } else {
+        jsonw_null(w, "server");
+    }
     jsonw_double(w, "error_rate", run_error_rate(r), 6);
     jsonw_obj_begin(w, "errors");
     jsonw_u64(w, "total", run_errors_total(r));

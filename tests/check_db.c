@@ -287,6 +287,7 @@ static void assert_old_run_migrated(const struct run_result *back, const struct 
     ck_assert_uint_eq(back->body_bytes_sent, 0);
     ck_assert_uint_eq(back->connections_opened, 0);
     ck_assert_uint_eq(back->keepalive_responses, 0);
+    ck_assert_uint_eq(back->server_requests, 0);
     ck_assert_uint_eq(back->nstatus, r->nstatus);
     ck_assert_uint_eq(back->status[0].count, r->status[0].count);
     /* TBH1 kept the sums as doubles: the mean may differ in the last digits, nothing else. */
@@ -362,6 +363,8 @@ START_TEST(test_db_round_trip_keeps_every_field)
     ck_assert_uint_eq(back.body_bytes_sent, r.body_bytes_sent);
     ck_assert_uint_eq(back.connections_opened, r.connections_opened);
     ck_assert_uint_eq(back.keepalive_responses, r.keepalive_responses);
+    ck_assert_uint_eq(back.server_requests, r.server_requests);
+    ck_assert(back.server_cpu_s == r.server_cpu_s);
     ck_assert_str_eq(back.server_software, r.server_software);
     ck_assert_uint_eq(back.doc_bytes, r.doc_bytes);
     ck_assert_uint_eq(back.html_bytes, r.html_bytes);
@@ -555,7 +558,7 @@ START_TEST(test_db_migrates_v2_file_to_v3_and_keeps_its_runs)
     b.id = insert_old_run(dbpath, &b, true);
 
     db = open_ok(dbpath);
-    ck_assert_int_eq(db_schema_version(db), 3);
+    ck_assert_int_eq(db_schema_version(db), DB_SCHEMA_VERSION);
     ck_assert_int_eq(db_run_load(db, a.id, &back), 0);
     assert_old_run_migrated(&back, &a);
     ck_assert_double_eq(back.rate_rps, 2500);
@@ -766,6 +769,56 @@ START_TEST(test_db_groups_hold_runs)
     ck_assert_int_eq(db_run_list(db, &f, &rows, &n), 0);
     ck_assert_uint_eq(n, 2);
     ck_assert_int_eq(rows[0].group_id, g1);
+    ck_assert_uint_eq(rows[0].server_requests, 13);
+    ck_assert(rows[0].server_cpu_s == 0.25);
+    free(rows);
+    /* The listing of groups: newest first, with their run counts; by kind. */
+    struct db_group_summary *gs;
+    ck_assert_int_eq(db_group_list(db, NULL, 0, &gs, &n), 0);
+    ck_assert_uint_eq(n, 2);
+    ck_assert_int_eq(gs[0].group.id, g2);
+    ck_assert_uint_eq(gs[0].runs, 1);
+    ck_assert_uint_eq(gs[1].runs, 2);
+    ck_assert_str_eq(gs[1].group.kind, "sweep");
+    ck_assert_double_gt(gs[1].first_unix_s, 1.0e9);
+    free(gs);
+    ck_assert_int_eq(db_group_list(db, "sweep", 0, &gs, &n), 0);
+    ck_assert_uint_eq(n, 1);
+    ck_assert_int_eq(gs[0].group.id, g1);
+    free(gs);
+    db_close(db);
+}
+END_TEST
+
+START_TEST(test_db_label_and_since_filter)
+{
+    struct db *db = open_ok(dbpath);
+    int64_t ids[3];
+    for (int i = 0; i < 3; i++) {
+        struct run_result r;
+        fixture_run(&r, 1, 10, 100);
+        r.start_unix_s = 1.8e9 + 100 * i;
+        ck_assert_int_eq(db_run_insert(db, &r), 0);
+        ids[i] = r.id;
+        run_result_free(&r);
+    }
+    ck_assert_int_eq(db_run_set_label(db, ids[1], "cache-off"), 0);
+    ck_assert_int_eq(db_run_set_label(db, 9999, "x"), 1);
+    struct db_run_summary *rows;
+    size_t n;
+    struct db_run_filter f = {.label = "cache-off"};
+    ck_assert_int_eq(db_run_list(db, &f, &rows, &n), 0);
+    ck_assert_uint_eq(n, 1);
+    ck_assert_int_eq(rows[0].id, ids[1]);
+    free(rows);
+    f = (struct db_run_filter){.since_unix_s = 1.8e9 + 100};
+    ck_assert_int_eq(db_run_list(db, &f, &rows, &n), 0);
+    ck_assert_uint_eq(n, 2);
+    ck_assert_int_eq(rows[0].id, ids[2]);
+    free(rows);
+    f.oldest_first = true;
+    ck_assert_int_eq(db_run_list(db, &f, &rows, &n), 0);
+    ck_assert_int_eq(rows[0].id, ids[1]);
     free(rows);
     db_close(db);
 }
@@ -1080,6 +1133,7 @@ int main(void)
     tcase_add_test(tc, test_db_open_creates_parent_directories);
     tcase_add_test(tc, test_db_list_filters_and_orders_newest_first);
     tcase_add_test(tc, test_db_groups_hold_runs);
+    tcase_add_test(tc, test_db_label_and_since_filter);
     tcase_add_test(tc, test_db_failed_insert_saves_nothing);
     tcase_add_test(tc, test_db_load_and_delete_missing_run_return_1);
     tcase_add_test(tc, test_db_delete_removes_every_child_row);

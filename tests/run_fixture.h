@@ -54,6 +54,8 @@ static inline void fixture_run(struct run_result *r, unsigned seconds, uint64_t 
     r->body_bytes_sent = r->requests_sent * 12;
     r->connections_opened = r->connections + 3;
     r->keepalive_responses = r->requests > r->connections ? r->requests - r->connections : 0;
+    r->server_requests = r->requests + 3; /* the server also saw requests from elsewhere */
+    r->server_cpu_s = 0.25 * seconds;
     snprintf(r->server_software, sizeof(r->server_software), "CivetWeb/1.15");
     r->doc_bytes = 15;
     r->html_bytes = r->requests * 15;
