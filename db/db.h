@@ -82,9 +82,9 @@ struct db_run_summary {
 
 /* What db_run_list returns. NULL/0 members do not filter. */
 struct db_run_filter {
-    const char *label; /* exact match */
-    const char *tier;  /* exact match */
-    const char *tool;  /* exact match: "ab", "wrk", "run", ... */
+    const char *label;   /* exact match */
+    const char *tier;    /* exact match */
+    const char *tool;    /* exact match: "ab", "wrk", "run", ... */
     int64_t group_id;    /* > 0: only runs of this group */
     double since_unix_s; /* > 0: only runs that started at or after it */
     size_t limit;        /* 0: no limit */
@@ -112,8 +112,8 @@ int db_group_get(struct db *db, int64_t id, struct db_group *out);
 /* One row of a group listing. */
 struct db_group_summary {
     struct db_group group;
-    size_t runs;            /* runs in it */
-    double first_unix_s;    /* start of its first run; 0 when it has none */
+    size_t runs;         /* runs in it */
+    double first_unix_s; /* start of its first run; 0 when it has none */
 };
 /* Lists groups, newest first; kind NULL: every kind; limit 0: all. *out is malloc'd (the caller
  * frees it). Returns 0 or -1. */

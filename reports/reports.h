@@ -27,6 +27,19 @@ size_t rpt_run_json(const struct run_result *r, char *buf, size_t cap);
 /* rpt_run_json into f, followed by a newline. Returns 0, or -1 (out of memory, write error). */
 int rpt_run_json_write(const struct run_result *r, FILE *f);
 
+/* Version tag of an export document: {"schema": ..., "runs": [run, ...]}. */
+#define RPT_RUNS_EXPORT_SCHEMA "tierbench.runs/1"
+/* `runs export`: the runs as one document whose run objects are the run JSON plus
+ * "histograms" (each serialized with hist_serialize, base64) and a "latency_hist" per timeline
+ * second, so nothing is lost. Returns 0, or -1 (out of memory, write error). */
+int rpt_runs_export(const struct run_result *runs, size_t n, FILE *f);
+/* `runs import`: parses an export document back into runs (*out, *n; the caller frees each
+ * with run_result_free and the array with free). Store ids and groups are not kept (id and
+ * group_id are 0). Returns 0, or -1 with one line in err naming the JSON path of the problem
+ * ("runs[2].histograms.latency: not a valid histogram"). */
+int rpt_runs_import(const char *text, struct run_result **out, size_t *n, char *err,
+                    size_t errlen);
+
 /* ---- the layouts of the tools tierbench reproduces (wrk.c: wrk 4.1 and wrk2; ab.c:
  * ApacheBench 2.3), from a run alone, so a stored run prints again as it first did ---------- */
 

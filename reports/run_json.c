@@ -4,6 +4,7 @@
 #include "reports/reports.h"
 
 #include <cjson/cJSON.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -58,7 +59,51 @@ static void write_errnos(struct jsonw *w, const struct run_result *r)
     jsonw_obj_end(w);
 }
 
-static void write_timeline(struct jsonw *w, const struct run_result *r)
+static const char b64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+/* key: base64 of the bytes (the serialized histogram), or null. */
+static void write_b64(struct jsonw *w, const char *key, const uint8_t *data, size_t len)
+{
+    if (!data) {
+        jsonw_null(w, key);
+        return;
+    }
+    char *out = malloc((len + 2) / 3 * 4 + 1);
+    if (!out) {
+        jsonw_null(w, key); /* the caller's document is then incomplete: see rpt_runs_export */
+        w->len = SIZE_MAX / 2;
+        return;
+    }
+    size_t o = 0;
+    for (size_t i = 0; i < len; i += 3) {
+        unsigned v = (unsigned)data[i] << 16;
+        if (i + 1 < len)
+            v |= (unsigned)data[i + 1] << 8;
+        if (i + 2 < len)
+            v |= data[i + 2];
+        out[o++] = b64[(v >> 18) & 63];
+        out[o++] = b64[(v >> 12) & 63];
+        out[o++] = i + 1 < len ? b64[(v >> 6) & 63] : '=';
+        out[o++] = i + 2 < len ? b64[v & 63] : '=';
+    }
+    out[o] = '\0';
+    jsonw_str(w, key, out);
+    free(out);
+}
+
+static void write_hist_b64(struct jsonw *w, const char *key, const struct hist *h)
+{
+    uint8_t *buf = NULL;
+    size_t len = 0;
+    if (h && hist_serialize_alloc(h, &buf, &len) != 0) {
+        w->len = SIZE_MAX / 2; /* out of memory: the document is reported as not fitting */
+        return;
+    }
+    write_b64(w, key, buf, len);
+    free(buf);
+}
+
+static void write_timeline(struct jsonw *w, const struct run_result *r, bool hists)
 {
     jsonw_arr_begin(w, "timeline");
     for (size_t i = 0; i < r->ntimeline; i++) {
@@ -84,6 +129,8 @@ static void write_timeline(struct jsonw *w, const struct run_result *r)
         else
             jsonw_null(w, "max");
         jsonw_obj_end(w);
+        if (hists)
+            write_b64(w, "latency_hist", s->latency, s->latency_len);
         jsonw_obj_end(w);
     }
     jsonw_arr_end(w);
@@ -106,7 +153,7 @@ static void write_config(struct jsonw *w, const char *config_json)
     cJSON_Delete(tree);
 }
 
-static void write_run(struct jsonw *w, const struct run_result *r)
+static void write_run(struct jsonw *w, const struct run_result *r, bool hists)
 {
     char iso[96];
     char code[16];
@@ -177,7 +224,20 @@ static void write_run(struct jsonw *w, const struct run_result *r)
     sample_latency_json(w, "processing_us", r->processing_us);
     /* Req/s, not microseconds: the same summary, of each thread's rate every 100 ms. */
     sample_latency_json(w, "thread_rps", r->thread_rps);
-    write_timeline(w, r);
+    if (hists) {
+        /* The histograms themselves (hist_serialize, base64), so runs made elsewhere merge and
+         * compare exactly after `runs import`. */
+        jsonw_obj_begin(w, "histograms");
+        write_hist_b64(w, "latency", r->latency);
+        write_hist_b64(w, "latency_uncorrected", r->latency_uncorrected);
+        write_hist_b64(w, "connect", r->connect_us);
+        write_hist_b64(w, "ttfb", r->ttfb_us);
+        write_hist_b64(w, "connect_req", r->connect_req_us);
+        write_hist_b64(w, "processing", r->processing_us);
+        write_hist_b64(w, "thread_rps", r->thread_rps);
+        jsonw_obj_end(w);
+    }
+    write_timeline(w, r, hists);
     jsonw_obj_end(w);
 }
 
@@ -185,29 +245,65 @@ size_t rpt_run_json(const struct run_result *r, char *buf, size_t cap)
 {
     struct jsonw w;
     jsonw_init(&w, buf, cap);
-    write_run(&w, r);
+    write_run(&w, r, false);
     return w.len;
+}
+
+/* Writes the document into a growing buffer; 0, or -1 when out of memory. */
+static int render(const struct run_result *runs, size_t n, bool export_doc, char **out, size_t *len)
+{
+    size_t cap = 16384;
+    for (size_t i = 0; i < n; i++)
+        cap += 32768 + runs[i].ntimeline * (export_doc ? 2048 : 256) +
+               (runs[i].config_json ? strlen(runs[i].config_json) : 0);
+    for (int attempt = 0; attempt < 3; attempt++) {
+        char *buf = malloc(cap);
+        if (!buf)
+            return -1;
+        struct jsonw w;
+        jsonw_init(&w, buf, cap);
+        if (export_doc) {
+            jsonw_obj_begin(&w, NULL);
+            jsonw_str(&w, "schema", RPT_RUNS_EXPORT_SCHEMA);
+            jsonw_arr_begin(&w, "runs");
+        }
+        for (size_t i = 0; i < n; i++)
+            write_run(&w, &runs[i], export_doc);
+        if (export_doc) {
+            jsonw_arr_end(&w);
+            jsonw_obj_end(&w);
+        }
+        if (w.len < cap) {
+            *out = buf;
+            *len = w.len;
+            return 0;
+        }
+        free(buf);
+        if (w.len >= SIZE_MAX / 2)
+            return -1;
+        cap = w.len + 1;
+    }
+    return -1;
 }
 
 int rpt_run_json_write(const struct run_result *r, FILE *f)
 {
-    /* A first guess that fits nearly every run (a timeline entry is ~170 bytes); the rare
-     * larger one costs a second pass. */
-    size_t cap = 16384 + r->ntimeline * 256 + (r->config_json ? strlen(r->config_json) : 0);
-    char *buf = NULL;
-    for (int attempt = 0; attempt < 2; attempt++) {
-        free(buf);
-        buf = malloc(cap);
-        if (!buf)
-            return -1;
-        size_t need = rpt_run_json(r, buf, cap);
-        if (need < cap) {
-            int rc = fwrite(buf, 1, need, f) == need && fputc('\n', f) != EOF ? 0 : -1;
-            free(buf);
-            return rc;
-        }
-        cap = need + 1;
-    }
+    char *buf;
+    size_t len;
+    if (render(r, 1, false, &buf, &len) != 0)
+        return -1;
+    int rc = fwrite(buf, 1, len, f) == len && fputc('\n', f) != EOF ? 0 : -1;
     free(buf);
-    return -1;
+    return rc;
+}
+
+int rpt_runs_export(const struct run_result *runs, size_t n, FILE *f)
+{
+    char *buf;
+    size_t len;
+    if (render(runs, n, true, &buf, &len) != 0)
+        return -1;
+    int rc = fwrite(buf, 1, len, f) == len && fputc('\n', f) != EOF ? 0 : -1;
+    free(buf);
+    return rc;
 }

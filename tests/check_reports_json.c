@@ -313,6 +313,83 @@ START_TEST(test_error_rate_counts_status_errors_once)
 }
 END_TEST
 
+/* An export holds everything: imported back, the run is the same run (histograms exactly). */
+START_TEST(test_export_import_round_trip_keeps_every_field)
+{
+    struct run_result r[2];
+    fixture_run(&r[0], 3, 1000, 200);
+    fixture_run(&r[1], 2, 50, 4000);
+    r[1].rate_rps = 100;
+    r[1].latency_uncorrected = hist_new_default();
+    hist_record_n(r[1].latency_uncorrected, 77, 100);
+    char *text = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&text, &len);
+    ck_assert_int_eq(rpt_runs_export(r, 2, f), 0);
+    fclose(f);
+    struct run_result *back;
+    size_t n;
+    char err[256] = "";
+    ck_assert_msg(rpt_runs_import(text, &back, &n, err, sizeof(err)) == 0, "%s", err);
+    ck_assert_uint_eq(n, 2);
+    for (size_t i = 0; i < 2; i++) {
+        const struct run_result *a = &r[i], *b = &back[i];
+        ck_assert_str_eq(b->tool, a->tool);
+        ck_assert_str_eq(b->label, a->label);
+        ck_assert_str_eq(b->cmdline, a->cmdline);
+        ck_assert_uint_eq(b->requests, a->requests);
+        ck_assert_uint_eq(b->connections, a->connections);
+        ck_assert(fabs(b->duration_s - a->duration_s) < 1e-3);
+        ck_assert(b->rate_rps == a->rate_rps);
+        ck_assert_uint_eq(b->keepalive_responses, a->keepalive_responses);
+        ck_assert_uint_eq(b->server_requests, a->server_requests);
+        for (int k = 0; k < RUN_ERR__COUNT; k++) {
+            ck_assert_uint_eq(b->errors[k], a->errors[k]);
+            for (int e = 0; e < RUN_ERRNO_MAX; e++)
+                ck_assert_uint_eq(b->errno_counts[k][e], a->errno_counts[k][e]);
+        }
+        ck_assert_uint_eq(b->nstatus, a->nstatus);
+        const struct hist *ha[] = {a->latency,   a->latency_uncorrected, a->connect_us,
+                                   a->ttfb_us,   a->connect_req_us,      a->processing_us,
+                                   a->thread_rps};
+        const struct hist *hb[] = {b->latency,   b->latency_uncorrected, b->connect_us,
+                                   b->ttfb_us,   b->connect_req_us,      b->processing_us,
+                                   b->thread_rps};
+        for (size_t k = 0; k < 7; k++) {
+            ck_assert_msg((ha[k] == NULL) == (hb[k] == NULL), "histogram %zu", k);
+            if (!ha[k])
+                continue;
+            ck_assert_uint_eq(hist_count(hb[k]), hist_count(ha[k]));
+            ck_assert(hist_mean(hb[k]) == hist_mean(ha[k]));
+            ck_assert_uint_eq(hist_percentile(hb[k], 99.9), hist_percentile(ha[k], 99.9));
+        }
+        ck_assert_uint_eq(b->ntimeline, a->ntimeline);
+        for (size_t s = 0; s < a->ntimeline; s++) {
+            ck_assert_int_eq(b->timeline[s].unix_s, a->timeline[s].unix_s);
+            ck_assert_uint_eq(b->timeline[s].latency_len, a->timeline[s].latency_len);
+            ck_assert(memcmp(b->timeline[s].latency, a->timeline[s].latency,
+                             a->timeline[s].latency_len) == 0);
+        }
+        run_result_free(&back[i]);
+        run_result_free(&r[i]);
+    }
+    free(back);
+    /* Bad input: one line naming the path. */
+    ck_assert_int_eq(rpt_runs_import("{}", &back, &n, err, sizeof(err)), -1);
+    ck_assert_ptr_nonnull(strstr(err, "not a tierbench export"));
+    char *broken = strdup(text);
+    char *h = strstr(broken, "\"latency\":\"VEJI");
+    ck_assert_ptr_nonnull(h);
+    memcpy(h + 11, "!!!!", 4);
+    ck_assert_int_eq(rpt_runs_import(broken, &back, &n, err, sizeof(err)), -1);
+    ck_assert_str_eq(err, "runs[0].histograms.latency: not a valid histogram");
+    free(broken);
+    ck_assert_int_eq(rpt_runs_import("not json", &back, &n, err, sizeof(err)), -1);
+    ck_assert_str_eq(err, "not valid JSON");
+    free(text);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("reports_json");
@@ -326,6 +403,7 @@ int main(void)
     tcase_add_test(tc, test_run_json_reports_needed_size_when_truncated);
     tcase_add_test(tc, test_run_json_write_appends_newline);
     tcase_add_test(tc, test_error_rate_counts_status_errors_once);
+    tcase_add_test(tc, test_export_import_round_trip_keeps_every_field);
     suite_add_tcase(s, tc);
     return ck_run(s);
 }
