@@ -15,6 +15,8 @@ static const struct cmd {
     {"ab", cli_ab, "ApacheBench-compatible load test, saved to the result store"},
     {"wrk", cli_wrk, "wrk/wrk2-compatible load test, saved to the result store"},
     {"run", cli_run, "run a JSON scenario: stages, endpoint mix, thresholds"},
+    {"runs", cli_runs, "stored runs: list, show, label, delete, export, import"},
+    {"sweep", cli_sweep, "a ladder of load steps (connections or rates), saved as a group"},
 };
 
 static void usage(FILE *out)

@@ -9,6 +9,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <cjson/cJSON.h>
+
 #include "common/jsonw.h"
 #include "cli/cli.h"
 #include "common/file.h"
@@ -373,6 +375,8 @@ static char *config_json(const struct ab_opts *o, const char *method, unsigned t
     jsonw_bool(&w, "nolength", o->nolength);
     jsonw_bool(&w, "no_confidence", o->no_confidence);
     jsonw_bool(&w, "no_percentile", o->no_percentile);
+    jsonw_bool(&w, "quiet", o->quiet);
+    jsonw_u64(&w, "verbosity", (uint64_t)o->verbosity);
     jsonw_str(&w, "postfile", o->postfile ? o->postfile : o->putfile);
     jsonw_str(&w, "content_type", o->content_type);
     jsonw_arr_begin(&w, "headers");
@@ -385,6 +389,85 @@ static char *config_json(const struct ab_opts *o, const char *method, unsigned t
         return NULL;
     }
     return buf;
+}
+
+/* What ab prints around a run. Built from the options of a run being made, or from a stored
+ * run's configuration (cli_ab_show), so `runs show` prints exactly what the run printed. */
+struct ab_view {
+    struct lg_url url;
+    unsigned concurrency, threads;
+    bool http10, keepalive, nolength, confidence, percentile, send_body, heartbeat;
+    int verbosity;
+};
+
+static void ab_print_banner(FILE *f, const struct ab_view *v)
+{
+    fprintf(f, "This is tierbench ab, Version %s (ApacheBench 2.3 compatible)\n", TB_VERSION);
+    fprintf(f, "Engine: %s, %u worker thread%s, HTTP/1.%c\n", v->url.https ? "curl" : "epoll",
+            v->threads, v->threads == 1 ? "" : "s", v->http10 ? '0' : '1');
+    fprintf(f, "\n");
+    fprintf(f, "Benchmarking %s (be patient)%s", v->url.host, v->heartbeat ? "\n" : "...");
+}
+
+/* Everything after the run: ab's "..done", errors by errno when asked, the summary. */
+static void ab_print_result(FILE *f, const struct run_result *r, const struct ab_view *v)
+{
+    if (!v->heartbeat)
+        fprintf(f, "..done\n");
+    if (v->verbosity >= 2 && run_errors_total(r) > r->errors[RUN_ERR_STATUS]) {
+        fprintf(f, "Errors by class and errno:\n");
+        rpt_errno_table(f, r);
+    }
+    struct rpt_ab_opts fo = {
+        .host = v->url.host,
+        .port = v->url.port,
+        .path = v->url.path,
+        .concurrency = v->concurrency,
+        .threads = r->threads,
+        .keepalive = v->keepalive,
+        .nolength = v->nolength,
+        .confidence = v->confidence,
+        .percentile = v->percentile,
+        .send_body = v->send_body,
+    };
+    rpt_ab_report(f, r, &fo);
+}
+
+static bool json_bool(const cJSON *o, const char *key)
+{
+    return cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(o, key));
+}
+
+static double json_num(const cJSON *o, const char *key, double def)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
+    return cJSON_IsNumber(v) ? v->valuedouble : def;
+}
+
+int cli_ab_show(FILE *f, const struct run_result *r)
+{
+    struct ab_view v;
+    memset(&v, 0, sizeof(v));
+    char err[256];
+    if (lg_url_parse(r->target, &v.url, err, sizeof(err)) != 0)
+        return -1;
+    cJSON *c = r->config_json ? cJSON_Parse(r->config_json) : NULL;
+    double requests = json_num(c, "requests", (double)run_ab_complete(r));
+    const cJSON *post = cJSON_GetObjectItemCaseSensitive(c, "postfile");
+    v.concurrency = (unsigned)json_num(c, "concurrency", r->connections);
+    v.threads = (unsigned)json_num(c, "threads", r->threads);
+    v.http10 = json_bool(c, "http10");
+    v.keepalive = json_bool(c, "keepalive");
+    v.nolength = json_bool(c, "nolength");
+    v.confidence = !json_bool(c, "no_confidence");
+    v.percentile = !json_bool(c, "no_percentile");
+    v.send_body = cJSON_IsString(post);
+    v.heartbeat = requests > 150 && !json_bool(c, "quiet");
+    v.verbosity = (int)json_num(c, "verbosity", 0);
+    cJSON_Delete(c);
+    ab_print_banner(f, &v);
+    ab_print_result(f, r, &v);
+    return 0;
 }
 
 int cli_ab(int argc, char **argv)
@@ -511,11 +594,20 @@ int cli_ab(int argc, char **argv)
         .on_sample = gp.f ? gnuplot_sample : NULL,
         .on_sample_arg = &gp,
     };
-    printf("This is tierbench ab, Version %s (ApacheBench 2.3 compatible)\n", TB_VERSION);
-    printf("Engine: %s, %u worker thread%s, HTTP/1.%c\n", url.https ? "curl" : "epoll", threads,
-           threads == 1 ? "" : "s", o.http10 ? '0' : '1');
-    printf("\n");
-    printf("Benchmarking %s (be patient)%s", url.host, prog.heartbeat ? "\n" : "...");
+    struct ab_view view = {
+        .url = url,
+        .concurrency = (unsigned)o.concurrency,
+        .threads = threads,
+        .http10 = o.http10,
+        .keepalive = o.keepalive,
+        .nolength = o.nolength,
+        .confidence = !o.no_confidence,
+        .percentile = !o.no_percentile,
+        .send_body = body != NULL,
+        .heartbeat = prog.heartbeat != 0,
+        .verbosity = o.verbosity,
+    };
+    ab_print_banner(stdout, &view);
     fflush(stdout);
     cli_signals_install();
     cli_raise_fd_limit(cfg.connections);
@@ -533,25 +625,7 @@ int cli_ab(int argc, char **argv)
     ab_progress(&prog, run_ab_complete(&r), 0);
     if (prog.heartbeat)
         fprintf(stderr, "Finished %llu requests\n", (unsigned long long)run_ab_complete(&r));
-    else
-        printf("..done\n");
-    if (o.verbosity >= 2 && run_errors_total(&r) > r.errors[RUN_ERR_STATUS]) {
-        printf("Errors by class and errno:\n");
-        rpt_errno_table(stdout, &r);
-    }
-    struct rpt_ab_opts fo = {
-        .host = url.host,
-        .port = url.port,
-        .path = url.path,
-        .concurrency = (unsigned)o.concurrency,
-        .threads = r.threads,
-        .keepalive = o.keepalive,
-        .nolength = o.nolength,
-        .confidence = !o.no_confidence,
-        .percentile = !o.no_percentile,
-        .send_body = body != NULL,
-    };
-    rpt_ab_report(stdout, &r, &fo);
+    ab_print_result(stdout, &r, &view);
     fflush(stdout);
     if (csv)
         rpt_ab_csv(csv, &r);

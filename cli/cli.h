@@ -9,6 +9,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "common/run.h"
 
@@ -17,6 +18,15 @@ int cli_serve(int argc, char **argv);
 int cli_ab(int argc, char **argv);
 int cli_wrk(int argc, char **argv);
 int cli_run(int argc, char **argv);
+int cli_runs(int argc, char **argv);
+int cli_sweep(int argc, char **argv);
+
+/* Print a stored run again in the layout of the tool that made it (what `runs show` does): the
+ * same lines the command printed to stdout, from the run and its stored configuration.
+ * Return 0, or -1 when the run's target or configuration cannot be read. */
+int cli_ab_show(FILE *f, const struct run_result *r);
+int cli_wrk_show(FILE *f, const struct run_result *r);
+int cli_run_show(FILE *f, const struct run_result *r);
 
 /* What happens to a finished run. */
 struct cli_save_opts {
@@ -44,6 +54,11 @@ int cli_finish(const struct cli_save_opts *opts, struct run_result *r, char *err
 /* Copies label and tier into r and calls cli_finish; a failure is a warning on stderr. Returns
  * 0, or -1 when the run could not be saved or written. */
 int cli_common_finish(const struct cli_common_opts *o, struct run_result *r);
+
+/* Opens the result store: db_path, else $TIERBENCH_DB, else the XDG default. NULL with one
+ * line in err. */
+struct db;
+struct db *cli_store_open(const char *db_path, char *err, size_t errlen);
 
 /* "tierbench ARGV..." with arguments quoted for a POSIX shell where needed (argv[0] is the
  * subcommand). A new string owned by the caller; NULL when out of memory. */

@@ -76,18 +76,23 @@ int cli_common_finish(const struct cli_common_opts *o, struct run_result *r)
     return -1;
 }
 
-static int save(const struct cli_save_opts *opts, struct run_result *r, char *err, size_t errlen)
+struct db *cli_store_open(const char *db_path, char *err, size_t errlen)
 {
     char path[4096];
-    if (opts->db_path && *opts->db_path) {
-        snprintf(path, sizeof(path), "%s", opts->db_path);
+    if (db_path && *db_path) {
+        snprintf(path, sizeof(path), "%s", db_path);
     } else if (db_default_path(path, sizeof(path)) != 0) {
         snprintf(err, errlen,
                  "no place for the result store: set TIERBENCH_DB, XDG_DATA_HOME or HOME, "
-                 "or pass --db FILE (or --no-save)");
-        return -1;
+                 "or pass --db FILE");
+        return NULL;
     }
-    struct db *db = db_open(path, err, errlen);
+    return db_open(path, err, errlen);
+}
+
+static int save(const struct cli_save_opts *opts, struct run_result *r, char *err, size_t errlen)
+{
+    struct db *db = cli_store_open(opts->db_path, err, errlen);
     if (!db)
         return -1;
     if (db_run_insert(db, r) != 0) {
@@ -95,8 +100,8 @@ static int save(const struct cli_save_opts *opts, struct run_result *r, char *er
         db_close(db);
         return -1;
     }
+    fprintf(stderr, "Run %lld saved to %s\n", (long long)r->id, db_path(db));
     db_close(db);
-    fprintf(stderr, "Run %lld saved to %s\n", (long long)r->id, path);
     return 0;
 }
 

@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <cjson/cJSON.h>
+
 #include "cli/cli.h"
 #include "common/metric.h"
 #include "common/units.h"
@@ -192,26 +194,48 @@ static void print_summary(FILE *out, const struct lg_scenario *sc, const struct 
 }
 
 /* Prints the threshold table; returns the number of failures. */
-static size_t print_thresholds(FILE *out, const struct lg_scenario *sc,
+static size_t print_thresholds(FILE *out, const struct metric_threshold *t, size_t n,
                                const struct run_result *total)
 {
     size_t failed = 0;
-    if (sc->nthresholds == 0)
+    if (n == 0)
         return 0;
     fprintf(out, "\nThresholds\n");
-    for (size_t i = 0; i < sc->nthresholds; i++) {
+    for (size_t i = 0; i < n; i++) {
         double v;
-        bool ok = metric_threshold_check(&sc->thresholds[i], total, &v);
+        bool ok = metric_threshold_check(&t[i], total, &v);
         if (!ok)
             failed++;
-        fprintf(out, "  %s  %-28s measured %.6g\n", ok ? "PASS" : "FAIL", sc->thresholds[i].text,
-                v);
+        fprintf(out, "  %s  %-28s measured %.6g\n", ok ? "PASS" : "FAIL", t[i].text, v);
     }
     if (failed)
-        fprintf(out, "%zu of %zu thresholds failed\n", failed, sc->nthresholds);
+        fprintf(out, "%zu of %zu thresholds failed\n", failed, n);
     else
-        fprintf(out, "All %zu thresholds passed\n", sc->nthresholds);
+        fprintf(out, "All %zu thresholds passed\n", n);
     return failed;
+}
+
+int cli_run_show(FILE *f, const struct run_result *r)
+{
+    /* Stages are merged when a run is saved, so its total is what there is to show; the
+     * thresholds are judged again from the stored scenario. */
+    print_summary(f, NULL, NULL, 0, r);
+    fprintf(f, "(per-stage rows are not stored; this is the merged run)\n");
+    cJSON *c = r->config_json ? cJSON_Parse(r->config_json) : NULL;
+    const cJSON *list = cJSON_GetObjectItemCaseSensitive(c, "thresholds");
+    struct metric_threshold t[32];
+    size_t n = 0;
+    const cJSON *e;
+    cJSON_ArrayForEach(e, list)
+    {
+        char err[256];
+        if (n < 32 && cJSON_IsString(e) &&
+            metric_threshold_parse(e->valuestring, &t[n], err, sizeof(err)) == 0)
+            n++;
+    }
+    cJSON_Delete(c);
+    print_thresholds(f, t, n, r);
+    return 0;
 }
 
 int cli_run(int argc, char **argv)
@@ -313,7 +337,7 @@ int cli_run(int argc, char **argv)
     total.config_json = strdup(sc.config_json);
 
     print_summary(out, &sc, stages, nran, &total);
-    size_t failed = print_thresholds(out, &sc, &total);
+    size_t failed = print_thresholds(out, sc.thresholds, sc.nthresholds, &total);
     fflush(out);
     if (cli_finish(&o.common.save, &total, err, sizeof(err)) != 0) {
         fprintf(stderr, "tierbench run: %s\n", err);

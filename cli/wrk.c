@@ -4,6 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <cjson/cJSON.h>
+
 #include "common/jsonw.h"
 #include "cli/cli.h"
 #include "common/units.h"
@@ -206,6 +208,41 @@ static char *config_json(const struct wrk_opts *o)
     return buf;
 }
 
+/* Everything wrk prints after the run (the part `runs show` reprints after the header). */
+static void wrk_print_result(FILE *f, const struct run_result *r, const struct rpt_wrk_opts *fo)
+{
+    /* https runs on the slower libcurl engine; say so, since its figures are not the epoll
+     * engine's. */
+    if (strcmp(r->engine, "epoll") != 0)
+        fprintf(f, "  Engine: %s (https), %u thread%s\n", r->engine, r->threads,
+                r->threads == 1 ? "" : "s");
+    rpt_wrk_report(f, r, fo);
+    if (fo->verbose && !strcmp(r->engine, "epoll"))
+        fprintf(f, "  Engine: %s, %u threads\n", r->engine, r->threads);
+}
+
+int cli_wrk_show(FILE *f, const struct run_result *r)
+{
+    cJSON *c = r->config_json ? cJSON_Parse(r->config_json) : NULL;
+    const cJSON *url = cJSON_GetObjectItemCaseSensitive(c, "url");
+    const cJSON *d = cJSON_GetObjectItemCaseSensitive(c, "duration_s");
+    const cJSON *t = cJSON_GetObjectItemCaseSensitive(c, "threads");
+    const cJSON *n = cJSON_GetObjectItemCaseSensitive(c, "connections");
+    struct rpt_wrk_opts fo = {
+        .latency = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(c, "latency")),
+        .u_latency = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(c, "u_latency")),
+        .verbose = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(c, "verbose")),
+    };
+    rpt_wrk_header(f, cJSON_IsString(url) ? url->valuestring : r->target,
+                   cJSON_IsNumber(d) ? (uint64_t)(d->valuedouble * 1e6 + 0.5)
+                                     : (uint64_t)(r->duration_s * 1e6),
+                   cJSON_IsNumber(t) ? (unsigned)t->valuedouble : r->threads,
+                   cJSON_IsNumber(n) ? (unsigned)n->valuedouble : r->connections);
+    cJSON_Delete(c);
+    wrk_print_result(f, r, &fo);
+    return 0;
+}
+
 int cli_wrk(int argc, char **argv)
 {
     struct wrk_opts o;
@@ -250,14 +287,7 @@ int cli_wrk(int argc, char **argv)
         return 1;
     }
     struct rpt_wrk_opts fo = {.latency = o.latency, .u_latency = o.u_latency, .verbose = o.verbose};
-    /* https runs on the slower libcurl engine; say so, since its figures are not the
-     * epoll engine's. */
-    if (strcmp(r.engine, "epoll") != 0)
-        printf("  Engine: %s (https), %u thread%s\n", r.engine, r.threads,
-               r.threads == 1 ? "" : "s");
-    rpt_wrk_report(stdout, &r, &fo);
-    if (o.verbose && !strcmp(r.engine, "epoll"))
-        printf("  Engine: %s, %u threads\n", r.engine, r.threads);
+    wrk_print_result(stdout, &r, &fo);
     fflush(stdout);
     snprintf(r.tool, sizeof(r.tool), "wrk");
     r.cmdline = cli_cmdline_join(argc, argv);

@@ -133,6 +133,14 @@ int lg_wait(struct lg_run *run, struct run_result *out);
 /* lg_start then lg_wait. */
 int lg_run(const struct lg_config *cfg, struct run_result *out, char *err, size_t errlen);
 
+/* ---- one request, for the commands that read a server's own figures (fetch.c) ------------- */
+
+/* GETs url (http:// or https://) with an optional bearer token, waiting at most timeout_us in
+ * all. Fills *body (NUL-terminated, the caller frees it) and *status. Returns 0, or -1 with one
+ * line in err (cannot connect, timed out, ...). A status other than 200 is not an error here. */
+int lg_fetch(const char *url, const char *bearer_token, uint64_t timeout_us, char **body,
+             long *status, char *err, size_t errlen);
+
 /* ---- scenario files (scenario.c): `tierbench run`'s JSON format, documented in README.md ---- */
 /* Errors name the JSON path of the bad value: `stages[2].duration: expected a duration like
  * "10s"`. Thresholds are common/metric.h's. */
