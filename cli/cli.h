@@ -13,6 +13,12 @@
 
 #include "common/run.h"
 
+struct db;
+struct metric_threshold;
+struct rpt_point;
+struct rpt_capacity;
+struct rpt_table;
+
 /* Subcommands, called by main.c with argv[0] = the subcommand name. Return the exit status. */
 int cli_serve(int argc, char **argv);
 int cli_ab(int argc, char **argv);
@@ -20,6 +26,16 @@ int cli_wrk(int argc, char **argv);
 int cli_run(int argc, char **argv);
 int cli_runs(int argc, char **argv);
 int cli_sweep(int argc, char **argv);
+int cli_capacity(int argc, char **argv);
+
+/* An SLO: a latency percentile bounded from above ("p99<100ms"). 0, or -1 with err. */
+int cli_slo_parse(const char *text, struct metric_threshold *out, char *err, size_t errlen);
+
+/* The points of a sweep group (spec "g:3", or NULL for the latest sweep), latency at the given
+ * percentile, one per step in the order they ran; *group gets the group used. *pts is
+ * malloc'd. Returns 0, or -1 with one line in err ("no sweep in PATH yet: run ..."). */
+int cli_group_points(struct db *db, const char *spec, double percentile, struct rpt_point **pts,
+                     size_t *n, int64_t *group, char *err, size_t errlen);
 
 /* Print a stored run again in the layout of the tool that made it (what `runs show` does): the
  * same lines the command printed to stdout, from the run and its stored configuration.
@@ -57,7 +73,6 @@ int cli_common_finish(const struct cli_common_opts *o, struct run_result *r);
 
 /* Opens the result store: db_path, else $TIERBENCH_DB, else the XDG default. NULL with one
  * line in err. */
-struct db;
 struct db *cli_store_open(const char *db_path, char *err, size_t errlen);
 
 /* "tierbench ARGV..." with arguments quoted for a POSIX shell where needed (argv[0] is the

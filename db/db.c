@@ -407,7 +407,9 @@ int db_step_done(struct db *db, sqlite3_stmt *st, int bind_rc, const char *what)
 static const char list_sql[] =
     "SELECT id, group_id, tool, engine, target, label, tier, start_unix_s, duration_s, threads,"
     " connections, rate_rps, requests, errors_total, rps, min_us, p50_us, p75_us, p90_us,"
-    " p99_us, p999_us, max_us, mean_us, stdev_us, server_requests, server_cpu_s FROM runs"
+    " p99_us, p999_us, max_us, mean_us, stdev_us, server_requests, server_cpu_s,"
+    " (SELECT count FROM run_errors e WHERE e.run_id = runs.id AND e.class = 'status')"
+    " FROM runs"
     " WHERE (?1 IS NULL OR label = ?1) AND (?2 IS NULL OR tier = ?2)"
     " AND (?3 IS NULL OR tool = ?3) AND (?4 IS NULL OR group_id = ?4)"
     " AND (?6 IS NULL OR start_unix_s >= ?6)"
@@ -415,7 +417,9 @@ static const char list_sql[] =
 static const char list_oldest_sql[] =
     "SELECT id, group_id, tool, engine, target, label, tier, start_unix_s, duration_s, threads,"
     " connections, rate_rps, requests, errors_total, rps, min_us, p50_us, p75_us, p90_us,"
-    " p99_us, p999_us, max_us, mean_us, stdev_us, server_requests, server_cpu_s FROM runs"
+    " p99_us, p999_us, max_us, mean_us, stdev_us, server_requests, server_cpu_s,"
+    " (SELECT count FROM run_errors e WHERE e.run_id = runs.id AND e.class = 'status')"
+    " FROM runs"
     " WHERE (?1 IS NULL OR label = ?1) AND (?2 IS NULL OR tier = ?2)"
     " AND (?3 IS NULL OR tool = ?3) AND (?4 IS NULL OR group_id = ?4)"
     " AND (?6 IS NULL OR start_unix_s >= ?6)"
@@ -486,6 +490,7 @@ int db_run_list(struct db *db, const struct db_run_filter *f, struct db_run_summ
         s->stdev_us = sqlite3_column_double(st, 23);
         s->server_requests = (uint64_t)sqlite3_column_int64(st, 24);
         s->server_cpu_s = sqlite3_column_double(st, 25);
+        s->status_errors = (uint64_t)sqlite3_column_int64(st, 26);
     }
     if (rc != SQLITE_DONE) {
         db_set_sql_err(db, "cannot list runs");

@@ -770,6 +770,7 @@ START_TEST(test_db_groups_hold_runs)
     ck_assert_uint_eq(n, 2);
     ck_assert_int_eq(rows[0].group_id, g1);
     ck_assert_uint_eq(rows[0].server_requests, 13);
+    ck_assert_uint_eq(rows[0].status_errors, 5); /* the fixture's RUN_ERR_STATUS */
     ck_assert(rows[0].server_cpu_s == 0.25);
     free(rows);
     /* The listing of groups: newest first, with their run counts; by kind. */
