@@ -735,7 +735,7 @@ static int plans_table(const struct rpt_prices *p, const struct rpt_tier_input *
             rpt_cell_set(&row[5], NAN, "chosen");
         } else if (!pl->memory_ok) {
             rpt_cell_set(&row[5], NAN, "%g GB < %g GB", ti->memory_gb, in->min_memory_gb);
-        } else if (!pl->fits) {
+        } else if (!pl->fits || !chosen) { /* no plan fits without a chosen one */
             rpt_cell_set(&row[5], NAN, "needs %s > %u", n, in->max_instances);
         } else {
             const char *ru = (int)i == r->runner_up ? "runner-up, " : "";

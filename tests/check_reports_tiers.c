@@ -345,6 +345,12 @@ START_TEST(test_tier_zero_and_absurd_inputs_refused)
     pick_refused(&p, &in, "give the target as users or as rate_rps, not both");
     in = rate_input(NAN, 1000, 1);
     pick_refused(&p, &in, "no target: give users (with response_time_s) or rate_rps");
+    in.users = 0;
+    in.response_time_s = 0.05;
+    pick_refused(&p, &in, "users: expected a number from 1 to 1e+09, got 0");
+    in.users = 1e12;
+    pick_refused(&p, &in, "users: expected a number from 1 to 1e+09, got 1e+12");
+    in = rate_input(NAN, 1000, 1);
     in.users = 100;
     pick_refused(&p, &in,
                  "response_time_s: required with users (Little's law: req/s = users / (response "
