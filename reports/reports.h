@@ -158,4 +158,178 @@ struct rpt_usl {
 /* X(N) on a fitted law. */
 double rpt_usl_x(const struct rpt_usl *u, double n);
 
+/* ==== tiers: price tables, the tier picker, the guide's comparison (prices.c, prices_data.c,
+ * tiers.c) ==================================================================================
+ * Which tier, how many instances and what monthly bill a target needs, from a measured
+ * per-instance capacity. Prices are data (data/prices-*.json, README.md "The tier picker"); the
+ * defaults are compiled in. Everything here is pure: numbers in, numbers and tables out. */
+
+#define RPT_PRICES_SCHEMA      "tierbench.prices/1"
+#define RPT_PRICES_MAX_TIERS   16
+#define RPT_PRICES_MAX_EXTRAS  16
+#define RPT_PRICE_NAME_BYTES   48
+#define RPT_PRICE_SOURCE_BYTES 320
+#define RPT_PRICE_DATE_BYTES   11 /* "YYYY-MM-DD" */
+
+/* One machine size: what a single instance has and costs. */
+struct rpt_price_tier {
+    char name[RPT_PRICE_NAME_BYTES]; /* "Compact", "c6i.large" */
+    double vcpu;                     /* vCPUs of one instance */
+    double cpu_baseline_pct;         /* share of each vCPU it may use all the time: 100, or a
+                                        burstable type's baseline (AWS t3.micro: 10) */
+    double memory_gb;
+    double per_month;                    /* one instance, in the table's currency */
+    unsigned difficulty;                 /* 1..5, the guide's scale */
+    char source[RPT_PRICE_SOURCE_BYTES]; /* where the figures come from; what is assumed */
+    char date[RPT_PRICE_DATE_BYTES];     /* when the figures were taken from the source */
+};
+
+/* A cost that comes with a plan when its conditions hold (all of them). */
+struct rpt_price_extra {
+    char name[RPT_PRICE_NAME_BYTES]; /* "load balancer", "CDN (large)" */
+    double per_month;                /* fixed part, in the table's currency */
+    double per_1000_rps_month;       /* plus this per 1,000 req/s of the target (0: none) */
+    unsigned min_instances;          /* applies from this many instances (0: any number) */
+    double min_users;                /* applies from this many users (NAN: no condition) */
+    double below_users;              /* applies below this many users (NAN: no condition) */
+    unsigned difficulty;             /* a plan with it is at least this hard (0: no effect) */
+    char source[RPT_PRICE_SOURCE_BYTES];
+    char date[RPT_PRICE_DATE_BYTES];
+};
+
+/* A price table. Plain data, no pointers: copy it, keep it on the stack, nothing to free. */
+struct rpt_prices {
+    char name[96];
+    char currency[4]; /* ISO 4217: "KRW", "USD" */
+    char source[RPT_PRICE_SOURCE_BYTES];
+    char date[RPT_PRICE_DATE_BYTES];
+    size_t ntiers; /* >= 1 */
+    struct rpt_price_tier tiers[RPT_PRICES_MAX_TIERS];
+    size_t nextras;
+    struct rpt_price_extra extras[RPT_PRICES_MAX_EXTRAS];
+};
+
+/* Parses a price table (JSON, schema RPT_PRICES_SCHEMA, README.md "The tier picker"). Strict:
+ * unknown keys, missing required fields, wrong types and values out of range are refused, and
+ * the message names the JSON path: "tiers[2].vcpu: expected a number", "tiers[0].vpcu: unknown
+ * key (expected one of: ...)", "extras[1].per_month: missing (required)". Invalid JSON is
+ * reported as "line L, column C: not valid JSON". Returns 0, or -1 with one line in err; *out is
+ * unspecified on failure. */
+int rpt_prices_parse(const char *json, size_t len, struct rpt_prices *out, char *err,
+                     size_t errlen);
+
+/* The compiled-in text of a default table, byte for byte the file data/prices-NAME.json:
+ * "naver" (the guide's Naver Cloud prices in KRW, the default) or "aws" (EC2 in USD). NULL for
+ * another name. Static storage; never freed. */
+const char *rpt_prices_builtin(const char *name);
+/* rpt_prices_parse of rpt_prices_builtin(name). Returns 0, or -1 (unknown name, listed in err). */
+int rpt_prices_default(const char *name, struct rpt_prices *out, char *err, size_t errlen);
+
+/* Digits after the decimal point for amounts in a currency: 0 for KRW and JPY, else 2. */
+int rpt_currency_decimals(const char *currency);
+
+/* What the picker is asked. The target is users or rate_rps (exactly one, the other NAN).
+ * Start from rpt_tier_input_init, which sets the defaults. */
+struct rpt_tier_input {
+    double users;               /* concurrent users; NAN when the target is a rate */
+    double rate_rps;            /* target requests per second; NAN when the target is users */
+    double response_time_s;     /* response time at the SLO point: required with users (Little's
+                                   law); with a rate, optional (it then gives users for extras) */
+    double think_time_s;        /* a user's pause between requests (default 0) */
+    double capacity_rps;        /* one instance's throughput at the SLO, measured */
+    double measured_vcpu;       /* vCPUs of the machine capacity_rps was measured on */
+    double cpu_us_per_req;      /* the server's CPU time per request at that point; NAN: unknown */
+    double cpu_utilization_pct; /* with cpu_us_per_req: the share of each vCPU the server may
+                                   use at the SLO; NAN: the share measured (see README) */
+    double headroom_pct;        /* plan at this share of capacity (default 70, leaving 30 spare) */
+    double min_memory_gb;       /* tiers with less memory are refused (default 0: any) */
+    unsigned max_instances;     /* per tier; beyond it auto scaling is advised (default 20) */
+    char slo[64]; /* the SLO the capacity was measured at, for the text ("p99<100ms") */
+};
+
+/* Sets every field to its default: no target, no measurement (NAN), think time 0, headroom 70%,
+ * no memory floor, 20 instances at most, slo "". */
+void rpt_tier_input_init(struct rpt_tier_input *in);
+
+#define RPT_TIER_MAX_REASONS   24
+#define RPT_TIER_REASON_BYTES  256
+#define RPT_TIER_MAX_INSTANCES 1000000 /* instance counts are capped here (then not fitting) */
+
+/* One tier's plan: how many instances meet the target and what they cost. */
+struct rpt_tier_plan {
+    double vcpu_sustained; /* vcpu x cpu_baseline_pct / 100 */
+    double capacity_rps;   /* one instance of this tier at the SLO (scaled from the measure) */
+    double plan_rps;       /* capacity_rps x headroom: what one instance is planned for */
+    unsigned instances;    /* ceil(required / plan_rps), >= 1, at most RPT_TIER_MAX_INSTANCES */
+    bool memory_ok;        /* memory_gb >= min_memory_gb */
+    bool fits;             /* memory_ok and instances <= max_instances */
+    double instances_cost; /* instances x per_month */
+    double extra_cost[RPT_PRICES_MAX_EXTRAS]; /* per extra of the table; NAN: does not apply */
+    double monthly;                           /* instances_cost + the extras that apply */
+    unsigned difficulty;                      /* max of the tier's and its extras' (1..5) */
+};
+
+/* The picker's answer. Plans are in the price table's order (plans[i] is tiers[i]). */
+struct rpt_tier_result {
+    double required_rps;       /* the target as a rate (Little's law when given as users) */
+    double users;              /* the target, or derived from the rate; NAN: unknown */
+    bool cpu_model;            /* capacity scaled by CPU per request; false: linear in vCPUs */
+    double measured_cpu_pct;   /* CPU busy at the measured point (NAN without cpu_us_per_req) */
+    double per_vcpu_rps;       /* capacity of one sustained vCPU at the SLO */
+    bool users_unknown_extras; /* extras conditioned on users were left out: users unknown */
+    size_t nplans;
+    struct rpt_tier_plan plans[RPT_PRICES_MAX_TIERS];
+    int chosen;    /* the cheapest plan that fits; -1: none fits (auto scaling advised) */
+    int runner_up; /* the next one that fits; -1: none */
+    int over_cap;  /* when chosen is -1: the cheapest plan that only misses the instance cap
+                      (-1: none, every tier lacks memory) */
+    size_t nreasons;
+    char reasons[RPT_TIER_MAX_REASONS][RPT_TIER_REASON_BYTES]; /* sentences, not wrapped */
+};
+
+/* Picks the cheapest tier meeting the target. For each tier: capacity is scaled from the
+ * measured machine to the tier's sustained vCPUs (linearly; or, when cpu_us_per_req is known,
+ * as vcpu x 1e6 / cpu_us_per_req x utilization), instances = ceil(required / (capacity x
+ * headroom)), cost = instances x price + the extras whose conditions hold (a load balancer
+ * from 2 instances in the default tables). The cheapest plan that fits wins; at equal cost the
+ * one with fewer instances, then the easier one, then the table's order. Zero, negative,
+ * non-finite and absurd inputs are refused. Returns 0, or -1 with one line in err naming the
+ * input ("headroom_pct 0.7: expected a share of capacity from 10 to 100 (70 plans at 70%)"). */
+int rpt_tier_pick(const struct rpt_prices *p, const struct rpt_tier_input *in,
+                  struct rpt_tier_result *out, char *err, size_t errlen);
+
+#define RPT_TIER_TABLES 4
+/* The picker's answer as tables, into tables[0..RPT_TIER_TABLES-1]: "tier_choice" (one row: the
+ * tier, instances, monthly cost, difficulty, runner-up), "tier_cost" (the chosen plan's cost
+ * breakdown with a total row), "tier_plans" (every tier: capacity, instances, monthly cost,
+ * verdict) and "tier_reasoning" (the reasons wrapped to 78 columns, one line per row). p, in and
+ * r as given to and returned by rpt_tier_pick. Returns 0, or -1 (out of memory; no table is
+ * left to free). On success the caller frees each with rpt_table_free. */
+int rpt_tier_tables(const struct rpt_prices *p, const struct rpt_tier_input *in,
+                    const struct rpt_tier_result *r, struct rpt_table *tables);
+
+/* What was measured (or projected) for one tier, from runs tagged --tier NAME. NAN: not known. */
+struct rpt_tier_measured {
+    char tier[RPT_PRICE_NAME_BYTES]; /* the --tier tag; matched to the guide's rows (see below) */
+    double rate_rps;                 /* throughput at the SLO */
+    double p50_us, p99_us;           /* latency at that throughput */
+    double users_at_slo;             /* Little's law at that point */
+    double monthly;                  /* cost of the tier, in currency */
+    char currency[4];                /* "" when monthly is NAN */
+    unsigned difficulty;             /* 1..5; 0: the guide's for its rows, else unknown */
+    bool projected;                  /* computed from other measurements, not run on this tier */
+};
+
+/* The guide's comparison table, measured: one row per guide solution ("current (multi-threaded
+ * Python)", "Gunicorn", "Gunicorn + Nginx", "Auto Scaling") and after them one per other tier,
+ * in the order given. A tier tag matches a guide row ignoring case and punctuation:
+ * "python-threaded" or "current", "gunicorn", "gunicorn-nginx", "auto-scaling". A row with a
+ * measurement shows it (basis "measured", or "projected"); a guide row without one shows the
+ * guide's claim, basis "claimed, not measured". Notes compare claims with measurements. Returns
+ * 0, or -1 (out of memory, or two measurements for one row; err says which). On success the
+ * caller frees t with rpt_table_free. */
+int rpt_tier_compare_table(struct rpt_table *t, const struct rpt_tier_measured *m, size_t n,
+                           char *err, size_t errlen);
+/* ==== end of tiers ========================================================================== */
+
 #endif
