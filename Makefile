@@ -188,10 +188,21 @@ lint:
 		--std=c11 -I. --suppress=missingIncludeSystem --inline-suppr $(LINT_SRC) || status=1; \
 	exit $$status
 
+# reports/prices_data.c embeds data/prices-*.json as C strings between its clang-format markers.
+# It is committed, so a build needs no generator: run this after editing a price file
+# (check_reports_tiers fails until the two agree).
+.PHONY: prices-data
+prices-data:
+	@{ sed '/clang-format off/q' reports/prices_data.c; \
+	for n in naver aws; do printf 'static const char %s_json[] =\n' $$n; \
+	sed -e 's/\\/\\\\/g' -e 's/"/\\"/g' -e 's/^/    "/' -e 's/$$/\\n"/' data/prices-$$n.json; \
+	printf '    ;\n'; done; sed -n '/clang-format on/,$$p' reports/prices_data.c; \
+	} >reports/prices_data.c.new && mv reports/prices_data.c.new reports/prices_data.c
+
 install: $(BIN)
 	install -D -m 0755 $(BIN) $(DESTDIR)$(PREFIX)/bin/tierbench
 	mkdir -p $(DESTDIR)$(PREFIX)/share/tierbench
-	cp -R public $(DESTDIR)$(PREFIX)/share/tierbench/
+	cp -R public data $(DESTDIR)$(PREFIX)/share/tierbench/
 
 clean:
 	rm -rf build build-*
