@@ -17,6 +17,9 @@ static const struct cmd {
     {"run", cli_run, "run a JSON scenario: stages, endpoint mix, thresholds"},
     {"runs", cli_runs, "stored runs: list, show, label, delete, export, import"},
     {"sweep", cli_sweep, "a ladder of load steps (connections or rates), saved as a group"},
+    {"capacity", cli_capacity, "capacity from a sweep: max req/s at the SLO, knee, USL, users"},
+    {"tier", cli_tier, "the cheapest tier and monthly cost for a target, from a sweep"},
+    {"report", cli_report, "comparison tables of runs, and the guide's table measured"},
 };
 
 static void usage(FILE *out)

@@ -27,6 +27,12 @@ int cli_run(int argc, char **argv);
 int cli_runs(int argc, char **argv);
 int cli_sweep(int argc, char **argv);
 int cli_capacity(int argc, char **argv);
+int cli_tier(int argc, char **argv);
+int cli_report(int argc, char **argv);
+
+/* A price table: "naver" (default when NULL), "aws", or a JSON file. 0, or -1 with err. */
+struct rpt_prices;
+int cli_prices_load(const char *spec, struct rpt_prices *p, char *err, size_t errlen);
 
 /* An SLO: a latency percentile bounded from above ("p99<100ms"). 0, or -1 with err. */
 int cli_slo_parse(const char *text, struct metric_threshold *out, char *err, size_t errlen);
