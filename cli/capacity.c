@@ -220,6 +220,64 @@ int cli_group_points(struct db *db, const char *spec, double percentile, struct 
     return 0;
 }
 
+/* The capacity page: the tables, throughput against concurrency with the USL curve (not read
+ * past 2x the largest measured N), and the SLO percentile against concurrency with the SLO. */
+static int capacity_html(FILE *out, const char *source, const struct rpt_point *pts, size_t n,
+                         const struct rpt_capacity *cap, const struct rpt_capacity_opts *o,
+                         const struct rpt_table *t, size_t nt)
+{
+    char title[1300];
+    snprintf(title, sizeof(title), "Capacity (%s)", source);
+    struct rpt_html *p = rpt_html_begin(out, title);
+    if (!p)
+        return 1;
+    rpt_html_tables(p, t, nt);
+    enum { CURVE = 120 };
+    double cn[CURVE], cx[CURVE];
+    size_t ncurve = 0;
+    if (cap->usl.ok) {
+        double lo = INFINITY;
+        for (size_t i = 0; i < n; i++)
+            lo = pts[i].concurrency < lo ? pts[i].concurrency : lo;
+        double hi = cap->usl_forecast_max_n;
+        for (size_t i = 0; i < CURVE && lo < hi; i++, ncurve++) {
+            cn[i] = lo + (hi - lo) * (double)i / (CURVE - 1);
+            cx[i] = rpt_usl_x(&cap->usl, cn[i]);
+        }
+    }
+    rpt_html_chart_throughput(p, pts, n, cn, cx, ncurve, "USL fit");
+    struct rpt_chart c;
+    double pct = o->has_slo ? metric_percentile(o->slo.metric) : 99;
+    double xs[256], ys[256];
+    size_t m = 0;
+    double top = 0;
+    for (size_t i = 0; i < n && m < 256; i++) {
+        if (isnan(pts[i].latency_us))
+            continue;
+        xs[m] = pts[i].concurrency;
+        ys[m] = pts[i].latency_us;
+        top = ys[m] > top ? ys[m] : top;
+        m++;
+    }
+    double slo_us = o->has_slo ? o->slo.limit * 1000 : NAN;
+    double div;
+    const char *unit = rpt_latency_unit(isnan(slo_us) || top > slo_us ? top : slo_us, &div);
+    for (size_t i = 0; i < m; i++)
+        ys[i] /= div;
+    char name[32];
+    snprintf(name, sizeof(name), "p%g", pct);
+    rpt_chart_init(&c, "Latency against concurrency");
+    rpt_axis_set(&c.x, "Concurrency", "", RPT_SCALE_LINEAR);
+    rpt_axis_set(&c.y, "Latency", unit, RPT_SCALE_LINEAR);
+    if (rpt_chart_series_add(&c, name, RPT_DRAW_BOTH, xs, ys, m) == 0) {
+        if (!isnan(slo_us))
+            rpt_chart_ref(&c, slo_us / div, "SLO %s", o->slo.text);
+        rpt_html_chart(p, &c);
+    }
+    rpt_chart_free(&c);
+    return rpt_html_end(p) == 0 ? 0 : 1;
+}
+
 int cli_capacity(int argc, char **argv)
 {
     struct cap_opts o;
@@ -287,7 +345,7 @@ int cli_capacity(int argc, char **argv)
         goto tables;
     }
     if (o.format == RPT_HTML)
-        status = cli_capacity_html(out, source, pts, n, &cap, t, 2);
+        status = capacity_html(out, source, pts, n, &cap, &o.copts, t, 2);
     else
         status = rpt_tables_write(out, o.format, t, 2) == 0 ? 0 : 1;
     if (out != stdout && fclose(out) != 0)
