@@ -242,7 +242,7 @@ int rpt_capacity_compute(const struct rpt_point *pts, size_t n, const struct rpt
         }
     }
     if (n < 6)
-        warn(out, "%zu points: the USL fit and the knee want 6 or more", n);
+        warn(out, "%zu point%s: the USL fit and the knee want 6 or more", n, n == 1 ? "" : "s");
     if (o->has_slo && no_latency > 0)
         warn(out, "%zu of %zu points have no latency and cannot meet the SLO", no_latency, n);
     char num[48];

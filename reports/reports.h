@@ -241,7 +241,7 @@ int rpt_usl_fit_linear(const struct rpt_point *pts, size_t n, struct rpt_usl *ou
 struct rpt_capacity_opts {
     bool has_slo;                /* judge latency; else only the error limit judges points */
     struct metric_threshold slo; /* a latency percentile bounded above: "p99<100ms" */
-    double max_error_rate;       /* a point passes with error_rate <= this (0..1) */
+    double max_error_rate;       /* a point passes with error_rate <= this (0..1; NAN is 0) */
     double think_time_s;         /* Z of Little's law: a user's pause between requests */
     double cores;                /* the server's cores, for the utilization bound; 0: unknown */
 };

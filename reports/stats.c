@@ -241,7 +241,7 @@ int rpt_delta_compute(const double *base, size_t n_base, const double *new_x, si
     out->n_new = n_new;
     out->alpha = alpha > 0 ? alpha : 0.05;
     struct rpt_mw mw;
-    if (rpt_mann_whitney(new_x, n_new, base, n_base, RPT_MW_AUTO, &mw, err, errlen) < 0)
+    if (rpt_mann_whitney(base, n_base, new_x, n_new, RPT_MW_AUTO, &mw, err, errlen) < 0)
         return -1;
     out->median_base = rpt_median(base, n_base);
     out->median_new = rpt_median(new_x, n_new);

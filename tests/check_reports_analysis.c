@@ -305,6 +305,7 @@ START_TEST(test_delta_refuses_zero_baseline_and_empty_sets)
     ck_assert_int_eq(rpt_delta_compute(zero, 3, x, 3, 0, &d, err, sizeof(err)), -1);
     ck_assert_ptr_nonnull(strstr(err, "median is 0"));
     ck_assert_int_eq(rpt_delta_compute(x, 3, x, 0, 0, &d, err, sizeof(err)), -1);
+    ck_assert_ptr_nonnull(strstr(err, "n=3+0"));
 }
 END_TEST
 
@@ -747,7 +748,7 @@ START_TEST(test_capacity_one_point)
     ck_assert(c.slo_all_met);
     ck_assert(!c.usl.ok);
     ck_assert(!c.knee_found);
-    ck_assert(has_warning(&c, "1 points"));
+    ck_assert(has_warning(&c, "1 point: the USL fit and the knee want 6 or more"));
     ck_assert(has_warning(&c, "no USL fit: needs points at 3 different concurrencies"));
     ck_assert_double_eq(c.users, 10);
 }
