@@ -88,11 +88,11 @@ struct rpt_cell {
 
 struct rpt_table {
     char title[128];
-    char key[64];                         /* JSON key of the table: "runs", "comparison", ... */
+    char key[64]; /* JSON key of the table: "runs", "comparison", ... */
     size_t ncols;
-    char cols[RPT_TABLE_COLS][48];        /* column headings as people read them */
-    char col_keys[RPT_TABLE_COLS][48];    /* machine names with units: "rps", "p99_us" */
-    bool right[RPT_TABLE_COLS];           /* numeric columns align right */
+    char cols[RPT_TABLE_COLS][48];     /* column headings as people read them */
+    char col_keys[RPT_TABLE_COLS][48]; /* machine names with units: "rps", "p99_us" */
+    bool right[RPT_TABLE_COLS];        /* numeric columns align right */
     struct rpt_cell (*rows)[RPT_TABLE_COLS];
     size_t nrows, cap;
     char notes[8][256]; /* lines printed under the table ("~: not significant (Mann-Whitney U)") */
@@ -109,7 +109,8 @@ struct rpt_cell *rpt_table_row(struct rpt_table *t);
 /* Sets a cell: text printf-style, value the number behind it (NAN for none). */
 void rpt_cell_set(struct rpt_cell *c, double value, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
-void rpt_table_note(struct rpt_table *t, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void rpt_table_note(struct rpt_table *t, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
 
 /* Writes tables in a format (HTML: see rpt_html_*). Returns 0 or -1 (write error). Text fits 80
  * columns: wide tables drop to one "key: value" block per row. JSON is one object keyed by each
@@ -120,26 +121,26 @@ int rpt_tables_write(FILE *f, enum rpt_format fmt, const struct rpt_table *table
 
 /* One step of a sweep (or a line of a --points file). */
 struct rpt_point {
-    double concurrency;    /* N: connections in a closed loop; for an open loop, N = X * R */
-    double rate_rps;       /* open loop: the offered rate; 0 for a closed loop */
-    double throughput_rps; /* X(N): completed requests per second */
-    double latency_us;     /* the SLO's percentile at this step; NAN when unknown */
-    double error_rate;     /* failed / attempted, 0..1 */
+    double concurrency;           /* N: connections in a closed loop; for an open loop, N = X * R */
+    double rate_rps;              /* open loop: the offered rate; 0 for a closed loop */
+    double throughput_rps;        /* X(N): completed requests per second */
+    double latency_us;            /* the SLO's percentile at this step; NAN when unknown */
+    double error_rate;            /* failed / attempted, 0..1 */
     double server_cpu_us_per_req; /* the server's CPU time per request; NAN when unknown */
 };
 
 /* The Universal Scalability Law fitted to points: X(N) = lambda N / (1 + sigma (N-1) +
  * kappa N (N-1)). */
 struct rpt_usl {
-    bool ok;                /* false: too few points or the fit did not converge */
-    double lambda;          /* throughput of one client with no contention, req/s */
-    double sigma;           /* contention (serial fraction), >= 0 */
-    double kappa;           /* coherency (crosstalk), >= 0 */
-    double r2;              /* coefficient of determination of the fit on X */
-    double n_peak;          /* sqrt((1 - sigma) / kappa); INFINITY when kappa is 0 */
-    double x_peak_rps;      /* X(n_peak) */
+    bool ok;           /* false: too few points or the fit did not converge */
+    double lambda;     /* throughput of one client with no contention, req/s */
+    double sigma;      /* contention (serial fraction), >= 0 */
+    double kappa;      /* coherency (crosstalk), >= 0 */
+    double r2;         /* coefficient of determination of the fit on X */
+    double n_peak;     /* sqrt((1 - sigma) / kappa); INFINITY when kappa is 0 */
+    double x_peak_rps; /* X(n_peak) */
     unsigned npoints;
-    char method[96];        /* how it was fitted, for the report */
+    char method[96]; /* how it was fitted, for the report */
 };
 
 /* X(N) on a fitted law. */
