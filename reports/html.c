@@ -25,14 +25,15 @@ static const char page_css[] =
     "caption{text-align:left;font-weight:bold;padding-bottom:.3rem}\n"
     "th,td{padding:.2rem .7rem;border-bottom:1px solid #bbb;text-align:left;vertical-align:top}\n"
     "th{border-bottom:2px solid #000}\n"
-    ".n{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}\n"
+    ".n{text-align:right;font-variant-numeric:tabular-nums}\n"
+    "td.n{white-space:nowrap}\n"
     "td.empty{color:#555;font-style:italic}\n"
     "p.note{margin:.2rem 0;font-size:.9em;color:#333}\n"
     "figure{margin:1.5rem 0}\n"
     "figure svg{display:block;max-width:100%;height:auto}\n"
     "figcaption{font-size:.9em;color:#333;margin-top:.3rem}\n"
     ".table,figure{break-inside:avoid;page-break-inside:avoid}\n"
-    "@media print{body{margin:0;max-width:none;font-size:11pt}"
+    "@media print{body{margin:0;max-width:none;font-size:11pt}.table{overflow:visible}"
     "h2{break-after:avoid;page-break-after:avoid}}\n";
 
 struct rpt_html *rpt_html_begin(FILE *f, const char *title)
@@ -309,14 +310,15 @@ int rpt_chart_percentiles(struct rpt_chart *c, const struct hist *const *h,
         uint64_t count = h[i] != NULL ? hist_count(h[i]) : 0;
         size_t m = 0;
         if (count > 0) {
-            /* Up to the first step past 1 - 1/count, where the largest value shows. */
+            /* Up to the first step past 1 - 1/count: at that percentile itself the
+             * second-largest value shows, just past it the largest. */
             double last = 1 - 1 / (double)count;
             for (size_t k = 0; k < NPTS; k++) {
                 double q = 1 - pow(10, -(double)k / PCT_STEPS_PER_DECADE);
                 p[m] = 100 * q;
                 x[m] = p[m];
                 m++;
-                if (q >= last)
+                if (q > last + 1e-12)
                     break;
             }
             hist_percentiles(h[i], p, m, out);

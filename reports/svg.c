@@ -153,7 +153,11 @@ static void fmt_tick(char *buf, size_t cap, double v, double step, bool mega)
         step /= 1e6;
     }
     char num[64];
-    snprintf(num, sizeof(num), "%.*f", step_decimals(step), fabs(v) < step * 1e-6 ? 0.0 : v);
+    if (fabs(v) < step * 1e-6) { /* zero reads "0" whatever the step */
+        snprintf(buf, cap, "0");
+        return;
+    }
+    snprintf(num, sizeof(num), "%.*f", step_decimals(step), v);
     char *dot = strpbrk(num, ".,");
     if (dot != NULL)
         *dot = '.';
@@ -166,7 +170,7 @@ static void fmt_tick(char *buf, size_t cap, double v, double step, bool mega)
         buf[o++] = num[i];
     }
     buf[o] = '\0';
-    if (mega && strcmp(buf, "0") != 0)
+    if (mega)
         snprintf(buf + o, cap - o, "M");
 }
 
@@ -223,13 +227,14 @@ static void tick_add(struct scale *s, double t, double v, double step, bool mega
         fmt_tick(k->label, sizeof(k->label), v, step, mega);
 }
 
-/* The 1-2-5 step that cuts range into about five intervals. */
+/* The 1-2-5 step nearest to a fifth of range: 4 to 8 intervals, so that the rounded-out axis
+ * wastes little room (0..128 steps by 20 to 140, not by 50 to 150). */
 static double nice_step(double range)
 {
     double raw = range / 5;
     double mag = pow(10, floor(log10(raw)));
     double norm = raw / mag;
-    return (norm <= 1 ? 1 : norm <= 2 ? 2 : norm <= 5 ? 5 : 10) * mag;
+    return (norm < 1.5 ? 1 : norm < 3 ? 2 : norm < 7 ? 5 : 10) * mag;
 }
 
 /* Sets the range and ticks of an axis from the caller's min/max, else from the data (dlo, dhi:
@@ -299,7 +304,9 @@ static void scale_setup(struct scale *s, const struct rpt_axis *a, double dlo, d
         s->lo = 0;
     if (isnan(top))
         top = s->lo + 1;
-    s->hi = isnan(a->max) ? ceil(top - 1e-9) : top;
+    /* The percentile plot's last point is one step past 1 - 1/count: rather than a whole
+     * empty decade for that step, the axis ends at it when it is a small way into a decade. */
+    s->hi = !isnan(a->max) || top - floor(top) <= 0.1 ? top : ceil(top - 1e-9);
     if (s->hi > 12) /* 99.9999999999%: beyond any histogram's count */
         s->hi = 12;
     if (s->hi <= s->lo)
@@ -519,7 +526,13 @@ int rpt_svg_write(FILE *f, const struct rpt_chart *c, const char *id)
     double left = 28 + 10 + GLYPH_PX * (double)widest;
     if (left < 56)
         left = 56;
-    double right = W - 24, top = c->title[0] != '\0' ? 44 : 16;
+    /* The last x tick's label is centred on the frame's right edge: room for its half. */
+    double right_margin = 24;
+    if (sx->nticks > 0) {
+        double half = GLYPH_PX * (double)glyphs(sx->ticks[sx->nticks - 1].label) / 2 + 6;
+        right_margin = half > right_margin ? half : right_margin;
+    }
+    double right = W - right_margin, top = c->title[0] != '\0' ? 44 : 16;
     double ex[RPT_CHART_SERIES];
     size_t erow[RPT_CHART_SERIES];
     size_t rows = legend_layout(c, right - left, ex, erow);
