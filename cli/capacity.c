@@ -334,7 +334,7 @@ int cli_capacity(int argc, char **argv)
         fprintf(stderr, "tierbench capacity: out of memory\n");
         goto done;
     }
-    snprintf(t[0].title, sizeof(t[0].title), "Capacity (%s)", source);
+    snprintf(t[0].title, sizeof(t[0].title), "Capacity (%.100s)", source);
     if (cpu_known && !o.cores_given)
         rpt_table_note(&t[0], "cores: %.0f, this machine's (assumed to be the server's; --cores "
                               "N to change)",

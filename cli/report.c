@@ -350,7 +350,7 @@ static int comparison_tables(const struct row *rows, size_t nrows, bool by_tier,
                    by_tier ? "tier" : "label");
     rpt_table_note(&t[0], "latency comes from the merged histograms of each row's runs, never "
                           "from averaged percentiles");
-    snprintf(t[1].title, sizeof(t[1].title), "Against %s", nrows ? rows[0].key : "the first row");
+    snprintf(t[1].title, sizeof(t[1].title), "Against %.100s", nrows ? rows[0].key : "the first row");
     rpt_table_note(&t[1], "ratio of medians, ± the rows' ranges added; p: two-sided "
                           "Mann-Whitney U test of the runs; ~: not significant at 0.05");
     if (single)
@@ -425,7 +425,7 @@ static int tiers_table(struct db *db, const struct report_opts *o, struct rpt_ta
             if (nm == 32)
                 continue;
             memset(&m[nm], 0, sizeof(m[nm]));
-            snprintf(m[nm].tier, sizeof(m[nm].tier), "%s", s->tier);
+            snprintf(m[nm].tier, sizeof(m[nm].tier), "%.47s", s->tier);
             m[nm].rate_rps = -1;
             m[nm].monthly = NAN;
             nm++;

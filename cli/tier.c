@@ -213,7 +213,7 @@ int cli_tier(int argc, char **argv)
     o.in.response_time_s = cap.users_known ? cap.response_time_s
                                            : cap.slo_concurrency / cap.slo_throughput_rps;
     o.in.cpu_us_per_req = pts[cap.slo_index].server_cpu_us_per_req;
-    snprintf(o.in.slo, sizeof(o.in.slo), "%s", o.slo.text);
+    snprintf(o.in.slo, sizeof(o.in.slo), "%.63s", o.slo.text);
     struct rpt_tier_result res;
     if (rpt_tier_pick(&prices, &o.in, &res, err, sizeof(err)) != 0) {
         fprintf(stderr, "tierbench tier: %s\n", err);
