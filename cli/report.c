@@ -294,11 +294,11 @@ static void delta_cell(struct rpt_cell *c, const double *base, size_t nb, const 
 static int comparison_tables(const struct row *rows, size_t nrows, bool by_tier,
                              struct rpt_table *t)
 {
-    static const char *const cols[] = {"Configuration|config", "Runs|runs|r",
+    static const char *const cols[] = {"Config|config", "Runs|runs|r",
                                        "Req/s|rps|r",          "p50 ms|p50_ms|r",
                                        "p90 ms|p90_ms|r",      "p99 ms|p99_ms|r",
                                        "Max ms|max_ms|r",      "Errors|error_rate|r"};
-    static const char *const dcols[] = {"Configuration|config", "Req/s|rps_ratio",
+    static const char *const dcols[] = {"Config|config", "Req/s|rps_ratio",
                                         "p99|p99_ratio"};
     struct row_figures *f = calloc(nrows, sizeof(*f));
     if (!f || rpt_table_init(&t[0], "comparison", "Runs compared", cols, 8) != 0 ||

@@ -150,7 +150,8 @@ static int parse_id(const char *s, int64_t *id, bool *group)
 {
     uint64_t n;
     *group = s[0] == 'g' && s[1] == ':';
-    if (units_si_parse(*group ? s + 2 : s, &n) != 0 || n == 0 || strpbrk(s, ".kKmMgG"))
+    const char *num = *group ? s + 2 : s;
+    if (units_si_parse(num, &n) != 0 || n == 0 || strpbrk(num, ".kKmMgG"))
         return -1;
     *id = (int64_t)n;
     return 0;
@@ -166,11 +167,24 @@ static void when_local(double unix_s, char *buf, size_t len)
         snprintf(buf, len, "?");
 }
 
-/* "127.0.0.1:9000/api/health" from a URL, cut to fit a column. */
+/* "12-03 09:11": a listing's time, short enough for 80 columns. */
+static void when_short(double unix_s, char *buf, size_t len)
+{
+    time_t t = (time_t)unix_s;
+    struct tm tm;
+    if (localtime_r(&t, &tm))
+        strftime(buf, len, "%m-%d %H:%M", &tm);
+    else
+        snprintf(buf, len, "?");
+}
+
+/* "/api/health" from a URL (the host is nearly always the same; runs show names it), cut to fit
+ * a column. */
 static void short_target(const char *url, char *buf, size_t len)
 {
     const char *p = strstr(url, "://");
     p = p ? p + 3 : url;
+    p = strchr(p, '/') ? strchr(p, '/') : "/";
     size_t n = strlen(p);
     if (n < len)
         snprintf(buf, len, "%s", p);
@@ -182,9 +196,9 @@ static int runs_table(const struct db_run_summary *rows, size_t n, const char *t
                       struct rpt_table *t)
 {
     static const char *const cols[] = {"ID|id|r",           "Time|start_unix_s",
-                                       "Tool|tool",         "Target|target",
+                                       "Tool|tool",         "Path|target",
                                        "Label|label",       "Req/s|rps|r",
-                                       "p50 ms|p50_ms|r",   "p99 ms|p99_ms|r",
+                                       "p50|p50_ms|r",      "p99|p99_ms|r",
                                        "Errors|errors|r"};
     if (rpt_table_init(t, "runs", title, cols, sizeof(cols) / sizeof(cols[0])) != 0)
         return -1;
@@ -193,11 +207,11 @@ static int runs_table(const struct db_run_summary *rows, size_t n, const char *t
         struct rpt_cell *c = rpt_table_row(t);
         if (!c)
             return -1;
-        char when[32], target[26], label[200];
-        when_local(s->start_unix_s, when, sizeof(when));
+        char when[32], target[16], label[200];
+        when_short(s->start_unix_s, when, sizeof(when));
         short_target(s->target, target, sizeof(target));
-        snprintf(label, sizeof(label), "%s%s%s", s->label, s->label[0] && s->tier[0] ? "/" : "",
-                 s->tier);
+        snprintf(label, sizeof(label), "%.10s%s%.10s", s->label,
+                 s->label[0] && s->tier[0] ? "/" : "", s->tier);
         rpt_cell_set(&c[0], (double)s->id, "%lld", (long long)s->id);
         rpt_cell_set(&c[1], s->start_unix_s, "%s", when);
         rpt_cell_set(&c[2], NAN, "%s", s->tool);
@@ -223,6 +237,8 @@ static int list_runs(struct db *db, const struct runs_opts *o)
     }
     struct rpt_table t;
     int rc = runs_table(rows, n, "Runs, newest first", &t);
+    if (rc == 0)
+        rpt_table_note(&t, "latencies in ms; tierbench runs show ID prints a run in full");
     if (rc == 0 && o->filter.limit && n == o->filter.limit)
         rpt_table_note(&t, "the newest %zu shown; --limit 0 shows all", n);
     if (rc == 0)
@@ -256,7 +272,8 @@ static int list_groups(struct db *db, const struct runs_opts *o)
         rpt_cell_set(&c[1], NAN, "%s", gs[i].group.kind);
         rpt_cell_set(&c[2], gs[i].group.created_unix_s, "%s", when);
         rpt_cell_set(&c[3], (double)gs[i].runs, "%zu", gs[i].runs);
-        rpt_cell_set(&c[4], NAN, "%s", gs[i].group.name);
+        rpt_cell_set(&c[4], NAN, "%.40s%s", gs[i].group.name,
+                     strlen(gs[i].group.name) > 40 ? "~" : "");
     }
     if (rc == 0 && n == 0)
         rpt_table_note(&t, "no groups yet (tierbench sweep makes one)");

@@ -448,8 +448,9 @@ int cli_sweep(int argc, char **argv)
                 rpt_cell_set(&c[7], cpu, "%.1f", cpu);
         }
         if (group)
-            rpt_table_note(&t, "saved as group g:%lld: tierbench capacity g:%lld --slo 'p99<100ms'",
-                           (long long)group, (long long)group);
+            rpt_table_note(&t, "saved as group g:%lld: tierbench capacity g:%lld --slo '%s'",
+                           (long long)group, (long long)group,
+                           o.have_slo ? o.slo.text : "p99<100ms");
         rpt_tables_write(stdout, RPT_TEXT, &t, 1);
         rpt_table_free(&t);
     }
