@@ -92,8 +92,7 @@ static int parse_args(int argc, char **argv, struct cap_opts *o)
             char *end;
             double pct = strtod(v, &end);
             if (end == v || (*end && strcmp(end, "%")) || !(pct >= 0 && pct <= 100)) {
-                fprintf(stderr, "tierbench capacity: --max-errors %s: expected a percentage\n",
-                        v);
+                fprintf(stderr, "tierbench capacity: --max-errors %s: expected a percentage\n", v);
                 return -1;
             }
             o->copts.max_error_rate = pct / 100;
@@ -108,16 +107,16 @@ static int parse_args(int argc, char **argv, struct cap_opts *o)
             char *end;
             double c = strtod(v, &end);
             if (end == v || *end || !(c > 0 && c <= 4096)) {
-                fprintf(stderr, "tierbench capacity: --cores %s: expected a number of cores\n",
-                        v);
+                fprintf(stderr, "tierbench capacity: --cores %s: expected a number of cores\n", v);
                 return -1;
             }
             o->copts.cores = c;
             o->cores_given = true;
         } else if ((v = value(argc, argv, &i, "--format"))) {
             if (rpt_format_parse(v, &o->format) != 0) {
-                fprintf(stderr, "tierbench capacity: --format %s: expected text, md, csv, json "
-                                "or html\n",
+                fprintf(stderr,
+                        "tierbench capacity: --format %s: expected text, md, csv, json "
+                        "or html\n",
                         v);
                 return -1;
             }
@@ -127,8 +126,8 @@ static int parse_args(int argc, char **argv, struct cap_opts *o)
         } else if (!o->group) {
             o->group = a;
         } else {
-            fprintf(stderr, "tierbench capacity: one group at a time (got %s and %s)\n",
-                    o->group, a);
+            fprintf(stderr, "tierbench capacity: one group at a time (got %s and %s)\n", o->group,
+                    a);
             return -1;
         }
     }
@@ -178,8 +177,7 @@ int cli_group_points(struct db *db, const char *spec, double percentile, struct 
             *group = gs[0].group.id;
         free(gs);
         if (!ng) {
-            snprintf(err, errlen, "no sweep in %s yet: run tierbench sweep URL first",
-                     db_path(db));
+            snprintf(err, errlen, "no sweep in %s yet: run tierbench sweep URL first", db_path(db));
             return -1;
         }
     }
@@ -211,9 +209,8 @@ int cli_group_points(struct db *db, const char *spec, double percentile, struct 
         p->concurrency = s->rate_rps > 0 ? s->rps * s->mean_us / 1e6 : (double)s->connections;
         p->latency_us = s->requests ? summary_latency_us(s, percentile) : NAN;
         p->error_rate = attempts ? (double)s->errors / (double)attempts : 0;
-        p->server_cpu_us_per_req = s->server_requests
-                                       ? s->server_cpu_s * 1e6 / (double)s->server_requests
-                                       : NAN;
+        p->server_cpu_us_per_req =
+            s->server_requests ? s->server_cpu_s * 1e6 / (double)s->server_requests : NAN;
     }
     *n = nrows;
     free(rows);
@@ -336,8 +333,9 @@ int cli_capacity(int argc, char **argv)
     }
     snprintf(t[0].title, sizeof(t[0].title), "Capacity (%.100s)", source);
     if (cpu_known && !o.cores_given)
-        rpt_table_note(&t[0], "cores: %.0f, this machine's (assumed to be the server's; --cores "
-                              "N to change)",
+        rpt_table_note(&t[0],
+                       "cores: %.0f, this machine's (assumed to be the server's; --cores "
+                       "N to change)",
                        o.copts.cores);
     FILE *out = stdout;
     if (o.out_path && !(out = fopen(o.out_path, "w"))) {

@@ -101,8 +101,9 @@ static int parse_args(int argc, char **argv, struct report_opts *o)
             o->think_time_s = (double)us / 1e6;
         } else if ((v = value(argc, argv, &i, "--format"))) {
             if (rpt_format_parse(v, &o->format) != 0) {
-                fprintf(stderr, "tierbench report: --format %s: expected text, md, csv, json or "
-                                "html\n",
+                fprintf(stderr,
+                        "tierbench report: --format %s: expected text, md, csv, json or "
+                        "html\n",
                         v);
                 return -1;
             }
@@ -198,8 +199,8 @@ static int add_filtered(struct db *db, const struct db_run_filter *f, bool by_ti
     return rc;
 }
 
-static int select_runs(struct db *db, const struct report_opts *o, struct row *rows,
-                       size_t *nrows, char *err, size_t errlen)
+static int select_runs(struct db *db, const struct report_opts *o, struct row *rows, size_t *nrows,
+                       char *err, size_t errlen)
 {
     if (o->nsel == 0) {
         struct db_group_summary *gs;
@@ -294,12 +295,10 @@ static void delta_cell(struct rpt_cell *c, const double *base, size_t nb, const 
 static int comparison_tables(const struct row *rows, size_t nrows, bool by_tier,
                              struct rpt_table *t)
 {
-    static const char *const cols[] = {"Config|config", "Runs|runs|r",
-                                       "Req/s|rps|r",          "p50 ms|p50_ms|r",
-                                       "p90 ms|p90_ms|r",      "p99 ms|p99_ms|r",
-                                       "Max ms|max_ms|r",      "Errors|error_rate|r"};
-    static const char *const dcols[] = {"Config|config", "Req/s|rps_ratio",
-                                        "p99|p99_ratio"};
+    static const char *const cols[] = {"Config|config",   "Runs|runs|r",        "Req/s|rps|r",
+                                       "p50 ms|p50_ms|r", "p90 ms|p90_ms|r",    "p99 ms|p99_ms|r",
+                                       "Max ms|max_ms|r", "Errors|error_rate|r"};
+    static const char *const dcols[] = {"Config|config", "Req/s|rps_ratio", "p99|p99_ratio"};
     struct row_figures *f = calloc(nrows, sizeof(*f));
     if (!f || rpt_table_init(&t[0], "comparison", "Runs compared", cols, 8) != 0 ||
         rpt_table_init(&t[1], "ratios", "Against the first row", dcols, 3) != 0) {
@@ -345,12 +344,14 @@ static int comparison_tables(const struct row *rows, size_t nrows, bool by_tier,
         delta_cell(&d[1], f[0].rps, f[0].n, f[i].rps, f[i].n);
         delta_cell(&d[2], f[0].p99, f[0].n, f[i].p99, f[i].n);
     }
-    rpt_table_note(&t[0], "Configurations are runs with the same %s; Req/s is the median of "
-                          "their runs ± the largest deviation from it (benchstat's range)",
+    rpt_table_note(&t[0],
+                   "Configurations are runs with the same %s; Req/s is the median of "
+                   "their runs ± the largest deviation from it (benchstat's range)",
                    by_tier ? "tier" : "label");
     rpt_table_note(&t[0], "latency comes from the merged histograms of each row's runs, never "
                           "from averaged percentiles");
-    snprintf(t[1].title, sizeof(t[1].title), "Against %.100s", nrows ? rows[0].key : "the first row");
+    snprintf(t[1].title, sizeof(t[1].title), "Against %.100s",
+             nrows ? rows[0].key : "the first row");
     rpt_table_note(&t[1], "ratio of medians, ± the rows' ranges added; p: two-sided "
                           "Mann-Whitney U test of the runs; ~: not significant at 0.05");
     if (single)
@@ -391,8 +392,8 @@ static int report_html(FILE *out, const struct row *rows, size_t nrows, const st
 }
 
 /* --tiers: for each tier tag, the run with the highest req/s whose SLO percentile holds. */
-static int tiers_table(struct db *db, const struct report_opts *o, struct rpt_table *t,
-                       char *err, size_t errlen)
+static int tiers_table(struct db *db, const struct report_opts *o, struct rpt_table *t, char *err,
+                       size_t errlen)
 {
     struct rpt_prices prices;
     if (cli_prices_load(o->prices, &prices, err, errlen) != 0)
@@ -411,11 +412,11 @@ static int tiers_table(struct db *db, const struct report_opts *o, struct rpt_ta
         const struct db_run_summary *s = &list[i];
         if (!s->tier[0])
             continue;
-        double lat = pct >= 99.9   ? (double)s->p999_us
-                     : pct >= 99   ? (double)s->p99_us
-                     : pct >= 90   ? (double)s->p90_us
-                     : pct >= 75   ? (double)s->p75_us
-                                   : (double)s->p50_us;
+        double lat = pct >= 99.9 ? (double)s->p999_us
+                     : pct >= 99 ? (double)s->p99_us
+                     : pct >= 90 ? (double)s->p90_us
+                     : pct >= 75 ? (double)s->p75_us
+                                 : (double)s->p50_us;
         if (lat / 1e3 > o->slo.limit || !s->requests)
             continue;
         size_t k = 0;
@@ -447,8 +448,9 @@ static int tiers_table(struct db *db, const struct report_opts *o, struct rpt_ta
     free(list);
     int rc = rpt_tier_compare_table(t, m, nm, err, errlen);
     if (rc == 0) {
-        rpt_table_note(t, "measured rows: per tier tag, the run with the highest req/s whose %s "
-                          "held; users = req/s x (mean response time + %.1f s think time)",
+        rpt_table_note(t,
+                       "measured rows: per tier tag, the run with the highest req/s whose %s "
+                       "held; users = req/s x (mean response time + %.1f s think time)",
                        o->slo.text, o->think_time_s);
         if (nm == 0)
             rpt_table_note(t, "no run is tagged with --tier yet: tierbench wrk ... --tier "
@@ -489,8 +491,9 @@ int cli_report(int argc, char **argv)
             goto done;
         }
         if (nrows == 0) {
-            fprintf(stderr, "tierbench report: no runs in %s yet (tierbench wrk, ab, run or "
-                            "sweep make them)\n",
+            fprintf(stderr,
+                    "tierbench report: no runs in %s yet (tierbench wrk, ab, run or "
+                    "sweep make them)\n",
                     db_path(db));
             goto done;
         }

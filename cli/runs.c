@@ -18,19 +18,21 @@
 
 static void usage(FILE *f)
 {
-    fprintf(f, "usage: tierbench runs [filters] [--format F]   list stored runs, newest first\n"
-               "       tierbench runs --groups [--limit N]      list groups (sweeps, comparisons)\n"
-               "       tierbench runs show ID|g:ID              a run in its tool's layout, or a group\n"
-               "       tierbench runs label ID TEXT             set a run's label\n"
-               "       tierbench runs delete ID... [--yes]      delete runs (asks on a terminal)\n"
-               "       tierbench runs export ID|g:ID... > F     runs with their histograms, as JSON\n"
-               "       tierbench runs import FILE               add exported runs to this store\n"
-               "\n"
-               "filters: --label TEXT  --tier NAME  --tool ab|wrk|run|sweep  --group ID\n"
-               "         --since WHEN (2026-12-01, 2026-12-01T10:00, or an age: 90m, 24h)\n"
-               "         --limit N (default 50; 0: all)\n"
-               "--format text|md|csv|json (default text)   --db FILE (default $TIERBENCH_DB, else\n"
-               "         $XDG_DATA_HOME/tierbench/results.db)\n");
+    fprintf(
+        f,
+        "usage: tierbench runs [filters] [--format F]   list stored runs, newest first\n"
+        "       tierbench runs --groups [--limit N]      list groups (sweeps, comparisons)\n"
+        "       tierbench runs show ID|g:ID              a run in its tool's layout, or a group\n"
+        "       tierbench runs label ID TEXT             set a run's label\n"
+        "       tierbench runs delete ID... [--yes]      delete runs (asks on a terminal)\n"
+        "       tierbench runs export ID|g:ID... > F     runs with their histograms, as JSON\n"
+        "       tierbench runs import FILE               add exported runs to this store\n"
+        "\n"
+        "filters: --label TEXT  --tier NAME  --tool ab|wrk|run|sweep  --group ID\n"
+        "         --since WHEN (2026-12-01, 2026-12-01T10:00, or an age: 90m, 24h)\n"
+        "         --limit N (default 50; 0: all)\n"
+        "--format text|md|csv|json (default text)   --db FILE (default $TIERBENCH_DB, else\n"
+        "         $XDG_DATA_HOME/tierbench/results.db)\n");
 }
 
 struct runs_opts {
@@ -106,8 +108,10 @@ static int parse_args(int argc, char **argv, int first, struct runs_opts *o)
             o->filter.group_id = (int64_t)n;
         } else if ((v = opt(argc, argv, &i, "--since", &missing))) {
             if (parse_since(v, &o->filter.since_unix_s) != 0) {
-                fprintf(stderr, "tierbench runs: --since %s: expected a date (2026-12-01, "
-                                "2026-12-01T10:00) or an age (90m, 24h)\n", v);
+                fprintf(stderr,
+                        "tierbench runs: --since %s: expected a date (2026-12-01, "
+                        "2026-12-01T10:00) or an age (90m, 24h)\n",
+                        v);
                 return -1;
             }
         } else if ((v = opt(argc, argv, &i, "--limit", &missing))) {
@@ -118,8 +122,7 @@ static int parse_args(int argc, char **argv, int first, struct runs_opts *o)
             o->filter.limit = (size_t)n;
         } else if ((v = opt(argc, argv, &i, "--format", &missing))) {
             if (rpt_format_parse(v, &o->format) != 0 || o->format == RPT_HTML) {
-                fprintf(stderr, "tierbench runs: --format %s: expected text, md, csv or json\n",
-                        v);
+                fprintf(stderr, "tierbench runs: --format %s: expected text, md, csv or json\n", v);
                 return -1;
             }
         } else if (missing) {
@@ -195,11 +198,9 @@ static void short_target(const char *url, char *buf, size_t len)
 static int runs_table(const struct db_run_summary *rows, size_t n, const char *title,
                       struct rpt_table *t)
 {
-    static const char *const cols[] = {"ID|id|r",           "Time|start_unix_s",
-                                       "Tool|tool",         "Path|target",
-                                       "Label|label",       "Req/s|rps|r",
-                                       "p50|p50_ms|r",      "p99|p99_ms|r",
-                                       "Errors|errors|r"};
+    static const char *const cols[] = {"ID|id|r",      "Time|start_unix_s", "Tool|tool",
+                                       "Path|target",  "Label|label",       "Req/s|rps|r",
+                                       "p50|p50_ms|r", "p99|p99_ms|r",      "Errors|errors|r"};
     if (rpt_table_init(t, "runs", title, cols, sizeof(cols) / sizeof(cols[0])) != 0)
         return -1;
     for (size_t i = 0; i < n; i++) {
@@ -287,9 +288,8 @@ static int list_groups(struct db *db, const struct runs_opts *o)
 /* The per-second timeline of a run. */
 static int timeline_table(const struct run_result *r, struct rpt_table *t)
 {
-    static const char *const cols[] = {"Second|second|r", "Covered|duration_s|r",
-                                       "Req/s|rps|r",     "Errors|errors|r",
-                                       "p50 ms|p50_ms|r", "p90 ms|p90_ms|r",
+    static const char *const cols[] = {"Second|second|r", "Covered|duration_s|r", "Req/s|rps|r",
+                                       "Errors|errors|r", "p50 ms|p50_ms|r",      "p90 ms|p90_ms|r",
                                        "p99 ms|p99_ms|r", "Max ms|max_ms|r"};
     if (rpt_table_init(t, "timeline", "Per second", cols, 8) != 0)
         return -1;
@@ -453,8 +453,7 @@ static int export_runs(struct db *db, const struct runs_opts *o)
         int64_t id;
         bool group;
         if (parse_id(o->args[i], &id, &group) != 0) {
-            fprintf(stderr, "tierbench runs: export: %s is not a run id or g:GROUP\n",
-                    o->args[i]);
+            fprintf(stderr, "tierbench runs: export: %s is not a run id or g:GROUP\n", o->args[i]);
             status = 2;
             goto done;
         }
@@ -573,8 +572,7 @@ int cli_runs(int argc, char **argv)
     else if (!strcmp(verb, "import"))
         status = import_runs(db, &o);
     else {
-        fprintf(stderr, "tierbench runs: unknown command '%s' (try tierbench runs --help)\n",
-                verb);
+        fprintf(stderr, "tierbench runs: unknown command '%s' (try tierbench runs --help)\n", verb);
         status = 2;
     }
     db_close(db);

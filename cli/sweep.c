@@ -18,35 +18,36 @@
 #include "loadgen/loadgen.h"
 #include "reports/reports.h"
 
-#define SWEEP_MAX_STEPS 64
+#define SWEEP_MAX_STEPS   64
 #define SWEEP_MAX_HEADERS 32
 
 static void usage(FILE *f)
 {
-    fprintf(f,
-            "usage: tierbench sweep [options] URL\n"
-            "\n"
-            "Runs a ladder of load steps against URL and saves them as one group (g:ID) for\n"
-            "tierbench capacity and tierbench tier.\n"
-            "\n"
-            "  --conns LIST       closed loop: connections per step (default 1,2,4,...,512)\n"
-            "  --rates LIST       open loop: constant rates per step, e.g. 1k,2k,4k (wrk2 -R,\n"
-            "                     latency from the scheduled send: coordinated omission corrected)\n"
-            "  --connections N    connections for --rates steps (default 100)\n"
-            "  --duration T       measured time per step (default 5s)\n"
-            "  --warmup T         unmeasured load before each step (default 0)\n"
-            "  -t, --threads N    load-generator threads (default 2, at most one per connection)\n"
-            "  --timeout T        per-request timeout (default 2s)\n"
-            "  -H, --header H     add a request header (repeatable)\n"
-            "  --slo SLO          e.g. 'p99<100ms': stop once p99 exceeds ten times it\n"
-            "  --server-stats URL tierbench serve's admin API (http://HOST:9001): record the\n"
-            "                     server's own request count and CPU time per step\n"
-            "  --token T          bearer token for --server-stats ($TIERBENCH_ADMIN_TOKEN)\n"
-            "%s"
-            "\n"
-            "A sweep stops early when a step's errors exceed 5%% or its SLO percentile exceeds\n"
-            "ten times the SLO. Ctrl-C stops it and keeps the finished steps.\n",
-            cli_common_usage);
+    fprintf(
+        f,
+        "usage: tierbench sweep [options] URL\n"
+        "\n"
+        "Runs a ladder of load steps against URL and saves them as one group (g:ID) for\n"
+        "tierbench capacity and tierbench tier.\n"
+        "\n"
+        "  --conns LIST       closed loop: connections per step (default 1,2,4,...,512)\n"
+        "  --rates LIST       open loop: constant rates per step, e.g. 1k,2k,4k (wrk2 -R,\n"
+        "                     latency from the scheduled send: coordinated omission corrected)\n"
+        "  --connections N    connections for --rates steps (default 100)\n"
+        "  --duration T       measured time per step (default 5s)\n"
+        "  --warmup T         unmeasured load before each step (default 0)\n"
+        "  -t, --threads N    load-generator threads (default 2, at most one per connection)\n"
+        "  --timeout T        per-request timeout (default 2s)\n"
+        "  -H, --header H     add a request header (repeatable)\n"
+        "  --slo SLO          e.g. 'p99<100ms': stop once p99 exceeds ten times it\n"
+        "  --server-stats URL tierbench serve's admin API (http://HOST:9001): record the\n"
+        "                     server's own request count and CPU time per step\n"
+        "  --token T          bearer token for --server-stats ($TIERBENCH_ADMIN_TOKEN)\n"
+        "%s"
+        "\n"
+        "A sweep stops early when a step's errors exceed 5%% or its SLO percentile exceeds\n"
+        "ten times the SLO. Ctrl-C stops it and keeps the finished steps.\n",
+        cli_common_usage);
 }
 
 struct sweep_opts {
@@ -166,8 +167,7 @@ static int parse_args(int argc, char **argv, struct sweep_opts *o)
         } else if ((v = value(argc, argv, &i, "--token", NULL))) {
             o->token = v;
         } else if (a[0] == '-' && a[1]) {
-            fprintf(stderr, "tierbench sweep: unknown option %s (try tierbench sweep --help)\n",
-                    a);
+            fprintf(stderr, "tierbench sweep: unknown option %s (try tierbench sweep --help)\n", a);
             return -1;
         } else if (!o->url) {
             o->url = a;
@@ -218,7 +218,7 @@ static int server_read(const struct sweep_opts *o, struct server_view *out, char
         rc = 0;
     } else {
         snprintf(err, errlen, "%.200s: %s", url,
-                 status == 401 ? "401: the admin API wants --token"
+                 status == 401   ? "401: the admin API wants --token"
                  : status != 200 ? "not 200 OK"
                                  : "not tierbench serve's /api/stats");
     }
@@ -415,9 +415,9 @@ int cli_sweep(int argc, char **argv)
         fprintf(stderr, "interrupted: %zu finished step%s kept\n", ndone, ndone == 1 ? "" : "s");
 
     /* The steps as a table. */
-    static const char *const cols[] = {"Step|step|r",      "Conns|connections|r",
-                                       "Rate|rate_rps|r",  "Req/s|rps|r",
-                                       "p50 ms|p50_ms|r",  "p99 ms|p99_ms|r",
+    static const char *const cols[] = {"Step|step|r",         "Conns|connections|r",
+                                       "Rate|rate_rps|r",     "Req/s|rps|r",
+                                       "p50 ms|p50_ms|r",     "p99 ms|p99_ms|r",
                                        "Errors|error_rate|r", "Srv CPU us|server_cpu_us|r"};
     struct rpt_table t;
     char title[256];
@@ -428,8 +428,8 @@ int cli_sweep(int argc, char **argv)
             struct rpt_cell *c = rpt_table_row(&t);
             if (!c)
                 break;
-            double cpu = r->server_requests ? r->server_cpu_s * 1e6 / (double)r->server_requests
-                                            : NAN;
+            double cpu =
+                r->server_requests ? r->server_cpu_s * 1e6 / (double)r->server_requests : NAN;
             rpt_cell_set(&c[0], (double)(i + 1), "%zu", i + 1);
             rpt_cell_set(&c[1], r->connections, "%u", r->connections);
             if (r->rate_rps > 0)

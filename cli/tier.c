@@ -130,8 +130,7 @@ static int parse_args(int argc, char **argv, struct tier_opts *o)
                 return -1;
         } else if ((v = value(argc, argv, &i, "--format"))) {
             if (rpt_format_parse(v, &o->format) != 0 || o->format == RPT_HTML) {
-                fprintf(stderr, "tierbench tier: --format %s: expected text, md, csv or json\n",
-                        v);
+                fprintf(stderr, "tierbench tier: --format %s: expected text, md, csv or json\n", v);
                 return -1;
             }
         } else {
@@ -182,8 +181,8 @@ int cli_tier(int argc, char **argv)
     struct rpt_point *pts = NULL;
     size_t n = 0;
     int64_t group = 0;
-    if (!db || cli_group_points(db, o.from, metric_percentile(o.slo.metric), &pts, &n, &group,
-                                err, sizeof(err)) != 0) {
+    if (!db || cli_group_points(db, o.from, metric_percentile(o.slo.metric), &pts, &n, &group, err,
+                                sizeof(err)) != 0) {
         fprintf(stderr, "tierbench tier: %s\n", err);
         db_close(db);
         return 1;
@@ -210,8 +209,8 @@ int cli_tier(int argc, char **argv)
     long nproc = sysconf(_SC_NPROCESSORS_ONLN);
     o.in.measured_vcpu = o.cores > 0 ? o.cores : nproc > 0 ? (double)nproc : 1;
     o.in.capacity_rps = cap.slo_throughput_rps;
-    o.in.response_time_s = cap.users_known ? cap.response_time_s
-                                           : cap.slo_concurrency / cap.slo_throughput_rps;
+    o.in.response_time_s =
+        cap.users_known ? cap.response_time_s : cap.slo_concurrency / cap.slo_throughput_rps;
     o.in.cpu_us_per_req = pts[cap.slo_index].server_cpu_us_per_req;
     snprintf(o.in.slo, sizeof(o.in.slo), "%.63s", o.slo.text);
     struct rpt_tier_result res;

@@ -73,7 +73,7 @@ struct db_run_summary {
     uint64_t requests;
     uint64_t errors;        /* all classes */
     uint64_t status_errors; /* of which responses with status >= 400 (also in requests) */
-    double rps;      /* requests / duration_s */
+    double rps;             /* requests / duration_s */
     uint64_t min_us, p50_us, p75_us, p90_us, p99_us, p999_us, max_us;
     double mean_us;
     double stdev_us;

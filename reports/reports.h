@@ -37,8 +37,7 @@ int rpt_runs_export(const struct run_result *runs, size_t n, FILE *f);
  * with run_result_free and the array with free). Store ids and groups are not kept (id and
  * group_id are 0). Returns 0, or -1 with one line in err naming the JSON path of the problem
  * ("runs[2].histograms.latency: not a valid histogram"). */
-int rpt_runs_import(const char *text, struct run_result **out, size_t *n, char *err,
-                    size_t errlen);
+int rpt_runs_import(const char *text, struct run_result **out, size_t *n, char *err, size_t errlen);
 
 /* ---- the layouts of the tools tierbench reproduces (wrk.c: wrk 4.1 and wrk2; ab.c:
  * ApacheBench 2.3), from a run alone, so a stored run prints again as it first did ---------- */

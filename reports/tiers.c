@@ -10,21 +10,6 @@
 #include <stdio.h>
 #include <string.h>
 
-/* reports/table.c (rpt_table_init and friends, with the renderers) is written on another
- * branch. Until it is merged these references are weak, so that the binary and the other
- * reports tests still link; the builders below then refuse to run. Delete this block once
- * table.c is in the tree: nothing else changes. */
-#pragma weak rpt_table_init
-#pragma weak rpt_table_free
-#pragma weak rpt_table_row
-#pragma weak rpt_cell_set
-#pragma weak rpt_table_note
-
-static bool table_linked(void)
-{
-    return rpt_table_init && rpt_table_free && rpt_table_row && rpt_cell_set && rpt_table_note;
-}
-
 /* Input limits: beyond them a value is a mistake (a fraction for a percentage, ms for s). */
 #define MAX_USERS         1e9
 #define MAX_RATE_RPS      1e9
@@ -770,8 +755,6 @@ static int reasoning_table(const struct rpt_tier_result *r, struct rpt_table *t)
 int rpt_tier_tables(const struct rpt_prices *p, const struct rpt_tier_input *in,
                     const struct rpt_tier_result *r, struct rpt_table *tables)
 {
-    if (!table_linked())
-        return -1;
     memset(tables, 0, RPT_TIER_TABLES * sizeof(*tables));
     if (choice_table(p, r, &tables[0]) || cost_table(p, in, r, &tables[1]) ||
         plans_table(p, in, r, &tables[2]) || reasoning_table(r, &tables[3]))
@@ -894,8 +877,6 @@ int rpt_tier_compare_table(struct rpt_table *t, const struct rpt_tier_measured *
         "Solution|solution", "Users|users|r",           "req/s|rps|r", "Latency|latency_ms|r",
         "Monthly|monthly",   "Difficulty|difficulty|r", "Basis|basis"};
     memset(t, 0, sizeof(*t));
-    if (!table_linked())
-        return fail(err, errlen, "reports/table.c is not linked in");
     /* Which input row fills each guide row; two for one row is an input mistake. */
     size_t by_guide[NGUIDE];
     for (size_t g = 0; g < NGUIDE; g++)
