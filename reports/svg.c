@@ -539,6 +539,12 @@ int rpt_svg_write(FILE *f, const struct rpt_chart *c, const char *id)
     double bottom = H - 50 - (double)rows * LEGEND_ROW_PX;
     if (bottom < top + 40)
         bottom = top + 40;
+    /* Frame edges on half pixels: a 1 px line there covers one row of pixels on screen,
+     * not two grey ones. */
+    left = floor(left) + 0.5;
+    right = floor(right) + 0.5;
+    top = floor(top) + 0.5;
+    bottom = floor(bottom) + 0.5;
     sx->px0 = left;
     sx->px1 = right;
     sy->px0 = bottom;
