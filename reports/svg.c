@@ -266,8 +266,11 @@ static void scale_setup(struct scale *s, const struct rpt_axis *a, double dlo, d
         /* One unit for the whole axis: "0.5M, 1M, 1.5M", not "500,000, 1M". */
         bool mega = fmax(fabs(lo), fabs(hi)) >= 1e6;
         double first = ceil(lo / step - 1e-9);
-        for (double k = first; k * step <= hi + step * 1e-9 && s->nticks < MAX_TICKS; k++) {
-            double v = k * step;
+        /* Counted, not stepped: at 1e17 and more, first + 1 == first in doubles. */
+        for (int i = 0; i < MAX_TICKS; i++) {
+            double v = (first + i) * step;
+            if (v > hi + step * 1e-9)
+                break;
             tick_add(s, v, v, step, mega, false, true);
         }
         return;
