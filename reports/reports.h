@@ -594,12 +594,12 @@ void rpt_chart_ref(struct rpt_chart *c, double y, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
 /* Writes c as one <svg> element (with xmlns, so the same text is also a standalone .svg file).
- * id (letters, digits, '-', '_'; NULL: "chart") names the element and its clip path, so ids
- * must differ between charts of one page. Black on white, every series in its own colour,
- * dash pattern and marker so that it reads in grey print; fonts of 12 to 15 px at 720 px wide;
- * the legend under the plot. The auto range of y takes in the reference line when it is at
- * most 4 times the data's top; a higher one is named at the top of the plot instead. A chart
- * with no points draws its axes and "no data". Returns 0, or -1 (write error). */
+ * id (letters, digits, '-', '_'; NULL or others: "chart") names the element and its clip path, so
+ * ids must differ between charts of one page. Black on white, every series in its own colour, dash
+ * pattern and marker so that it reads in grey print; fonts of 12 to 15 px at 720 px wide; the
+ * legend under the plot. The auto range of y takes in the reference line when it is at most 4 times
+ * the data's top; a higher one is named at the top of the plot instead. A chart with no points
+ * draws its axes and "no data". Returns 0, or -1 (write error). */
 int rpt_svg_write(FILE *f, const struct rpt_chart *c, const char *id);
 
 /* The latency unit a chart of latencies up to max_us reads best in: "µs" (UTF-8) below 1 ms,

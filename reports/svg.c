@@ -266,8 +266,11 @@ static void scale_setup(struct scale *s, const struct rpt_axis *a, double dlo, d
         /* One unit for the whole axis: "0.5M, 1M, 1.5M", not "500,000, 1M". */
         bool mega = fmax(fabs(lo), fabs(hi)) >= 1e6;
         double first = ceil(lo / step - 1e-9);
-        for (double k = first; k * step <= hi + step * 1e-9 && s->nticks < MAX_TICKS; k++) {
-            double v = k * step;
+        /* Counted, not stepped: at 1e17 and more, first + 1 == first in doubles. */
+        for (int i = 0; i < MAX_TICKS; i++) {
+            double v = (first + i) * step;
+            if (v > hi + step * 1e-9)
+                break;
             tick_add(s, v, v, step, mega, false, true);
         }
         return;
@@ -507,10 +510,8 @@ int rpt_svg_write(FILE *f, const struct rpt_chart *c, const char *id)
         }
     }
 
-    struct scale *sx = malloc(2 * sizeof(*sx));
-    if (sx == NULL)
-        return -1;
-    struct scale *sy = sx + 1;
+    struct scale scales[2]; /* 5 KiB: the stack is fine, and no allocation can fail */
+    struct scale *sx = &scales[0], *sy = &scales[1];
     scale_setup(sy, &c->y, ylo, yhi);
     scale_setup(sx, &c->x, xlo, xhi);
     if (ref_above && sy->hi >= tf(c->y.scale, c->ref_y)) /* a caller's max may take it in */
@@ -539,6 +540,12 @@ int rpt_svg_write(FILE *f, const struct rpt_chart *c, const char *id)
     double bottom = H - 50 - (double)rows * LEGEND_ROW_PX;
     if (bottom < top + 40)
         bottom = top + 40;
+    /* Frame edges on half pixels: a 1 px line there covers one row of pixels on screen,
+     * not two grey ones. */
+    left = floor(left) + 0.5;
+    right = floor(right) + 0.5;
+    top = floor(top) + 0.5;
+    bottom = floor(bottom) + 0.5;
     sx->px0 = left;
     sx->px1 = right;
     sy->px0 = bottom;
@@ -703,6 +710,5 @@ int rpt_svg_write(FILE *f, const struct rpt_chart *c, const char *id)
         fputs("</g>\n", f);
     }
     fputs("</svg>\n", f);
-    free(sx);
     return ferror(f) ? -1 : 0;
 }

@@ -498,6 +498,30 @@ START_TEST(test_svg_escapes_text_and_refuses_odd_ids)
 }
 END_TEST
 
+START_TEST(test_odd_ranges_end_and_draw_inside_the_svg)
+{
+    struct rpt_chart c;
+    /* A narrow range far from zero (the caller's min), all-equal data, huge and negative
+     * values, infinities: every chart ends, with a bounded number of ticks. */
+    double x[] = {1, 2, 3}, big[] = {1e17, 1e17 + 16, 1e17 + 32}, same[] = {5, 5, 5};
+    double neg[] = {-3, -1, -2}, inf[] = {INFINITY, 1, -INFINITY};
+    const double *ys[] = {big, same, neg, inf};
+    for (size_t i = 0; i < 4; i++) {
+        rpt_chart_init(&c, "odd");
+        if (i == 0)
+            c.y.min = 1e17;
+        ck_assert_int_eq(rpt_chart_series_add(&c, "s", RPT_DRAW_BOTH, x, ys[i], 3), 0);
+        char *out = svg(&c);
+        ck_assert_uint_le(count(out, "<path stroke=\"#dcdcdc\""), 2 * 64);
+        ck_assert_ptr_null(strstr(out, "nan"));
+        ck_assert_ptr_null(strstr(out, "inf"));
+        assert_well_formed(out, out + strlen(out));
+        free(out);
+        rpt_chart_free(&c);
+    }
+}
+END_TEST
+
 /* ---- the builders ------------------------------------------------------------------------ */
 
 START_TEST(test_latency_unit_fits_the_largest_value)
@@ -653,6 +677,7 @@ int main(void)
     tcase_add_test(tc, test_series_differ_in_colour_dash_and_marker);
     tcase_add_test(tc, test_chart_without_points_says_no_data);
     tcase_add_test(tc, test_svg_escapes_text_and_refuses_odd_ids);
+    tcase_add_test(tc, test_odd_ranges_end_and_draw_inside_the_svg);
     tcase_add_test(tc, test_latency_unit_fits_the_largest_value);
     tcase_add_test(tc, test_throughput_chart_has_points_and_curve);
     tcase_add_test(tc, test_latency_chart_orders_runs_and_skips_empty_ones);
