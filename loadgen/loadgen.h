@@ -101,8 +101,9 @@ struct lg_second {
 
 #define LG_SNAPSHOT_SECONDS 10
 
-/* A picture of a running (or finished) run. Counters are live; the seconds and the latency
- * histogram cover the completed seconds. */
+/* A picture of a running (or finished) run. Counters are live, read one after another while
+ * the workers go on, so two of them may disagree by the requests in flight (one per
+ * connection); the seconds and the latency histogram cover the completed seconds. */
 struct lg_snapshot {
     uint64_t elapsed_us;
     uint64_t duration_us;  /* planned duration; 0: the run ends by request count */

@@ -354,9 +354,10 @@ START_TEST(test_stray_bytes_at_constant_rate_close_the_connection)
     uint64_t broken = r.errors[RUN_ERR_READ] + r.errors[RUN_ERR_PARSE];
     ck_assert_uint_ge(broken, r.requests * 9 / 10);
     ck_assert_uint_le(broken, r.requests);
-    /* Answers in flight at the deadline are dropped: at most one per connection. */
+    /* Answers in flight at the deadline are dropped (at most one per connection), and an
+     * answer a late stray byte garbled is a parse error, not a response. */
     ck_assert_uint_le(r.requests, testsrv_requests(srv));
-    ck_assert_uint_le(testsrv_requests(srv), r.requests + 20);
+    ck_assert_uint_le(testsrv_requests(srv), r.requests + r.errors[RUN_ERR_PARSE] + 20);
     run_result_free(&r);
     testsrv_stop(srv);
 }
@@ -485,7 +486,10 @@ START_TEST(test_snapshot_while_running)
     ck_assert_uint_ge(b.nseconds, 1);
     ck_assert_uint_gt(hist_count(b.latency_us), 0);
     ck_assert_uint_le(hist_count(b.latency_us), b.requests);
-    ck_assert_uint_eq(b.status_class[2], b.requests);
+    /* Live counters are read one after another while the workers go on: they agree to within
+     * the requests in flight, one per connection. */
+    ck_assert_uint_le(b.status_class[2], b.requests + 8);
+    ck_assert_uint_ge(b.status_class[2] + 8, b.requests);
     ck_assert_int_eq(b.status[0].code, 200);
     const struct lg_second *last = &b.seconds[b.nseconds - 1];
     ck_assert_uint_gt(last->requests, 0);
