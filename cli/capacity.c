@@ -221,7 +221,8 @@ int cli_group_points(struct db *db, const char *spec, double percentile, struct 
  * past 2x the largest measured N), and the SLO percentile against concurrency with the SLO. */
 static int capacity_html(FILE *out, const char *source, const struct rpt_point *pts, size_t n,
                          const struct rpt_capacity *cap, const struct rpt_capacity_opts *o,
-                         const struct rpt_table *t, size_t nt)
+                         const struct rpt_table *t, size_t nt, const struct run_result *runs,
+                         size_t nruns)
 {
     char title[1300];
     snprintf(title, sizeof(title), "Capacity (%s)", source);
@@ -243,6 +244,19 @@ static int capacity_html(FILE *out, const char *source, const struct rpt_point *
         }
     }
     rpt_html_chart_throughput(p, pts, n, cn, cx, ncurve, "USL fit");
+    double slo_us = o->has_slo ? o->slo.limit * 1000 : NAN;
+    bool closed = nruns > 0;
+    for (size_t i = 0; i < nruns; i++)
+        closed &= runs[i].rate_rps == 0;
+    if (closed) {
+        /* A closed-loop sweep's runs: p50, p90 and p99 from each step's histogram. */
+        char label[160];
+        snprintf(label, sizeof(label), "SLO %s", o->has_slo ? o->slo.text : "");
+        rpt_html_chart_latency(p, runs, nruns, slo_us, label);
+        return rpt_html_end(p) == 0 ? 0 : 1;
+    }
+    /* Points from a file, or an open-loop sweep (x: the concurrency X R): the SLO's
+     * percentile, which is what the points carry. */
     struct rpt_chart c;
     double pct = o->has_slo ? metric_percentile(o->slo.metric) : 99;
     double xs[256], ys[256];
@@ -256,7 +270,6 @@ static int capacity_html(FILE *out, const char *source, const struct rpt_point *
         top = ys[m] > top ? ys[m] : top;
         m++;
     }
-    double slo_us = o->has_slo ? o->slo.limit * 1000 : NAN;
     double div;
     const char *unit = rpt_latency_unit(isnan(slo_us) || top > slo_us ? top : slo_us, &div);
     for (size_t i = 0; i < m; i++)
@@ -273,6 +286,30 @@ static int capacity_html(FILE *out, const char *source, const struct rpt_point *
     }
     rpt_chart_free(&c);
     return rpt_html_end(p) == 0 ? 0 : 1;
+}
+
+/* A group's runs, whole (their histograms), in the order they ran. */
+static int load_group_runs(const char *db_path, int64_t group, struct run_result **out, size_t *n,
+                           char *err, size_t errlen)
+{
+    *out = NULL;
+    *n = 0;
+    struct db *db = cli_store_open(db_path, err, errlen);
+    if (!db)
+        return -1;
+    struct db_run_filter f = {.group_id = group, .oldest_first = true};
+    struct db_run_summary *rows = NULL;
+    size_t nrows = 0;
+    int rc = db_run_list(db, &f, &rows, &nrows);
+    if (rc == 0 && nrows && !(*out = calloc(nrows, sizeof(**out))))
+        rc = -1;
+    for (size_t i = 0; rc == 0 && i < nrows; i++, (*n)++)
+        rc = db_run_load(db, rows[i].id, &(*out)[i]) == 0 ? 0 : -1;
+    if (rc != 0)
+        snprintf(err, errlen, "%s", db_errmsg(db));
+    free(rows);
+    db_close(db);
+    return rc;
 }
 
 int cli_capacity(int argc, char **argv)
@@ -342,9 +379,16 @@ int cli_capacity(int argc, char **argv)
         fprintf(stderr, "tierbench capacity: -o %s: cannot write\n", o.out_path);
         goto tables;
     }
-    if (o.format == RPT_HTML)
-        status = capacity_html(out, source, pts, n, &cap, &o.copts, t, 2);
-    else
+    if (o.format == RPT_HTML) {
+        struct run_result *runs = NULL;
+        size_t nruns = 0;
+        if (group && load_group_runs(o.db_path, group, &runs, &nruns, err, sizeof(err)) != 0)
+            fprintf(stderr, "tierbench capacity: %s (the latency chart shows the points)\n", err);
+        status = capacity_html(out, source, pts, n, &cap, &o.copts, t, 2, runs, nruns);
+        for (size_t i = 0; i < nruns; i++)
+            run_result_free(&runs[i]);
+        free(runs);
+    } else
         status = rpt_tables_write(out, o.format, t, 2) == 0 ? 0 : 1;
     if (out != stdout && fclose(out) != 0)
         status = 1;
