@@ -44,17 +44,6 @@ struct cap_opts {
     bool cores_given;
 };
 
-static const char *value(int argc, char **argv, int *i, const char *name)
-{
-    const char *a = argv[*i];
-    size_t n = strlen(name);
-    if (!strncmp(a, name, n) && a[n] == '=')
-        return a + n + 1;
-    if (!strcmp(a, name))
-        return *i + 1 < argc ? argv[++*i] : "";
-    return NULL;
-}
-
 int cli_slo_parse(const char *text, struct metric_threshold *out, char *err, size_t errlen)
 {
     if (metric_threshold_parse(text, out, err, errlen) != 0)
@@ -72,23 +61,24 @@ static int parse_args(int argc, char **argv, struct cap_opts *o)
     o->format = RPT_TEXT;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i], *v;
+        bool missing = false;
         char err[256] = "";
         if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
             usage(stdout);
             return 1;
-        } else if ((v = value(argc, argv, &i, "--db"))) {
+        } else if ((v = cli_opt_value(argc, argv, &i, "--db", NULL, &missing))) {
             o->db_path = v;
-        } else if ((v = value(argc, argv, &i, "--points"))) {
+        } else if ((v = cli_opt_value(argc, argv, &i, "--points", NULL, &missing))) {
             o->points = v;
-        } else if ((v = value(argc, argv, &i, "-o"))) {
+        } else if ((v = cli_opt_value(argc, argv, &i, "-o", NULL, &missing))) {
             o->out_path = v;
-        } else if ((v = value(argc, argv, &i, "--slo"))) {
+        } else if ((v = cli_opt_value(argc, argv, &i, "--slo", NULL, &missing))) {
             if (cli_slo_parse(v, &o->copts.slo, err, sizeof(err)) != 0) {
                 fprintf(stderr, "tierbench capacity: --slo %s: %s\n", v, err);
                 return -1;
             }
             o->copts.has_slo = true;
-        } else if ((v = value(argc, argv, &i, "--max-errors"))) {
+        } else if ((v = cli_opt_value(argc, argv, &i, "--max-errors", NULL, &missing))) {
             char *end;
             double pct = strtod(v, &end);
             if (end == v || (*end && strcmp(end, "%")) || !(pct >= 0 && pct <= 100)) {
@@ -96,14 +86,14 @@ static int parse_args(int argc, char **argv, struct cap_opts *o)
                 return -1;
             }
             o->copts.max_error_rate = pct / 100;
-        } else if ((v = value(argc, argv, &i, "--think-time"))) {
+        } else if ((v = cli_opt_value(argc, argv, &i, "--think-time", NULL, &missing))) {
             uint64_t us;
             if (units_duration_parse(v, 1000000, &us) != 0) {
                 fprintf(stderr, "tierbench capacity: --think-time %s: expected a duration\n", v);
                 return -1;
             }
             o->copts.think_time_s = (double)us / 1e6;
-        } else if ((v = value(argc, argv, &i, "--cores"))) {
+        } else if ((v = cli_opt_value(argc, argv, &i, "--cores", NULL, &missing))) {
             char *end;
             double c = strtod(v, &end);
             if (end == v || *end || !(c > 0 && c <= 4096)) {
@@ -112,7 +102,7 @@ static int parse_args(int argc, char **argv, struct cap_opts *o)
             }
             o->copts.cores = c;
             o->cores_given = true;
-        } else if ((v = value(argc, argv, &i, "--format"))) {
+        } else if ((v = cli_opt_value(argc, argv, &i, "--format", NULL, &missing))) {
             if (rpt_format_parse(v, &o->format) != 0) {
                 fprintf(stderr,
                         "tierbench capacity: --format %s: expected text, md, csv, json "
@@ -120,6 +110,9 @@ static int parse_args(int argc, char **argv, struct cap_opts *o)
                         v);
                 return -1;
             }
+        } else if (missing) {
+            fprintf(stderr, "tierbench capacity: %s needs a value\n", a);
+            return -1;
         } else if (a[0] == '-' && a[1]) {
             fprintf(stderr, "tierbench capacity: unknown option %s (try --help)\n", a);
             return -1;

@@ -66,6 +66,11 @@ struct cli_common_opts {
 /* Consumes one common option at argv[*i] ("--db PATH" or "--db=PATH", ...). Returns 1 when it
  * was one (advancing *i past its value), 0 when not, -1 when its value is missing. */
 int cli_common_opt_take(struct cli_common_opts *o, int argc, char **argv, int *i);
+/* The value of option `name` (or its short form `alt`, NULL for none) at argv[*i]: "--x V" or
+ * "--x=V", advancing *i past it. NULL when argv[*i] is another option; NULL with *missing set
+ * when it is this option but its value is missing. */
+const char *cli_opt_value(int argc, char **argv, int *i, const char *name, const char *alt,
+                          bool *missing);
 /* The common options' lines of a usage text. */
 extern const char cli_common_usage[];
 

@@ -54,6 +54,22 @@ int cli_common_opt_take(struct cli_common_opts *o, int argc, char **argv, int *i
     return 1;
 }
 
+const char *cli_opt_value(int argc, char **argv, int *i, const char *name, const char *alt,
+                          bool *missing)
+{
+    const char *a = argv[*i];
+    size_t n = strlen(name);
+    if (!strncmp(a, name, n) && a[n] == '=')
+        return a + n + 1;
+    if (strcmp(a, name) && (!alt || strcmp(a, alt)))
+        return NULL;
+    if (*i + 1 >= argc) {
+        *missing = true;
+        return NULL;
+    }
+    return argv[++*i];
+}
+
 const char cli_common_usage[] =
     "  --db FILE          result store (default $TIERBENCH_DB, else\n"
     "                     $XDG_DATA_HOME/tierbench/results.db)\n"

@@ -53,17 +53,6 @@ struct row {
     size_t n, cap;
 };
 
-static const char *value(int argc, char **argv, int *i, const char *name)
-{
-    const char *a = argv[*i];
-    size_t n = strlen(name);
-    if (!strncmp(a, name, n) && a[n] == '=')
-        return a + n + 1;
-    if (!strcmp(a, name))
-        return *i + 1 < argc ? argv[++*i] : "";
-    return NULL;
-}
-
 static int parse_args(int argc, char **argv, struct report_opts *o)
 {
     o->format = RPT_TEXT;
@@ -72,34 +61,35 @@ static int parse_args(int argc, char **argv, struct report_opts *o)
         return -1;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i], *v;
+        bool missing = false;
         if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
             usage(stdout);
             return 1;
-        } else if ((v = value(argc, argv, &i, "--db"))) {
+        } else if ((v = cli_opt_value(argc, argv, &i, "--db", NULL, &missing))) {
             o->db_path = v;
-        } else if ((v = value(argc, argv, &i, "-o"))) {
+        } else if ((v = cli_opt_value(argc, argv, &i, "-o", NULL, &missing))) {
             o->out_path = v;
-        } else if ((v = value(argc, argv, &i, "--prices"))) {
+        } else if ((v = cli_opt_value(argc, argv, &i, "--prices", NULL, &missing))) {
             o->prices = v;
-        } else if ((v = value(argc, argv, &i, "--by"))) {
+        } else if ((v = cli_opt_value(argc, argv, &i, "--by", NULL, &missing))) {
             if (strcmp(v, "label") && strcmp(v, "tier")) {
                 fprintf(stderr, "tierbench report: --by %s: expected label or tier\n", v);
                 return -1;
             }
             o->by_tier = !strcmp(v, "tier");
-        } else if ((v = value(argc, argv, &i, "--slo"))) {
+        } else if ((v = cli_opt_value(argc, argv, &i, "--slo", NULL, &missing))) {
             if (cli_slo_parse(v, &o->slo, err, sizeof(err)) != 0) {
                 fprintf(stderr, "tierbench report: --slo %s: %s\n", v, err);
                 return -1;
             }
-        } else if ((v = value(argc, argv, &i, "--think-time"))) {
+        } else if ((v = cli_opt_value(argc, argv, &i, "--think-time", NULL, &missing))) {
             uint64_t us;
             if (units_duration_parse(v, 1000000, &us) != 0) {
                 fprintf(stderr, "tierbench report: --think-time %s: expected a duration\n", v);
                 return -1;
             }
             o->think_time_s = (double)us / 1e6;
-        } else if ((v = value(argc, argv, &i, "--format"))) {
+        } else if ((v = cli_opt_value(argc, argv, &i, "--format", NULL, &missing))) {
             if (rpt_format_parse(v, &o->format) != 0) {
                 fprintf(stderr,
                         "tierbench report: --format %s: expected text, md, csv, json or "
@@ -109,6 +99,9 @@ static int parse_args(int argc, char **argv, struct report_opts *o)
             }
         } else if (!strcmp(a, "--tiers")) {
             o->tiers = true;
+        } else if (missing) {
+            fprintf(stderr, "tierbench report: %s needs a value\n", a);
+            return -1;
         } else if (a[0] == '-' && a[1]) {
             fprintf(stderr, "tierbench report: unknown option %s (try --help)\n", a);
             return -1;

@@ -66,24 +66,6 @@ static int parse_since(const char *s, double *out)
     return -1;
 }
 
-/* An option's value: "--x VALUE" or "--x=VALUE"; NULL when a is not --x. *missing when the value
- * is absent. */
-static const char *opt(int argc, char **argv, int *i, const char *name, bool *missing)
-{
-    size_t n = strlen(name);
-    if (strncmp(argv[*i], name, n))
-        return NULL;
-    if (argv[*i][n] == '=')
-        return argv[*i] + n + 1;
-    if (argv[*i][n])
-        return NULL;
-    if (*i + 1 >= argc) {
-        *missing = true;
-        return NULL;
-    }
-    return argv[++*i];
-}
-
 static int parse_args(int argc, char **argv, int first, struct runs_opts *o)
 {
     o->filter.limit = 50;
@@ -92,21 +74,21 @@ static int parse_args(int argc, char **argv, int first, struct runs_opts *o)
         const char *a = argv[i], *v;
         bool missing = false;
         uint64_t n;
-        if ((v = opt(argc, argv, &i, "--db", &missing))) {
+        if ((v = cli_opt_value(argc, argv, &i, "--db", NULL, &missing))) {
             o->db_path = v;
-        } else if ((v = opt(argc, argv, &i, "--label", &missing))) {
+        } else if ((v = cli_opt_value(argc, argv, &i, "--label", NULL, &missing))) {
             o->filter.label = v;
-        } else if ((v = opt(argc, argv, &i, "--tier", &missing))) {
+        } else if ((v = cli_opt_value(argc, argv, &i, "--tier", NULL, &missing))) {
             o->filter.tier = v;
-        } else if ((v = opt(argc, argv, &i, "--tool", &missing))) {
+        } else if ((v = cli_opt_value(argc, argv, &i, "--tool", NULL, &missing))) {
             o->filter.tool = v;
-        } else if ((v = opt(argc, argv, &i, "--group", &missing))) {
+        } else if ((v = cli_opt_value(argc, argv, &i, "--group", NULL, &missing))) {
             if (units_si_parse(v[0] == 'g' && v[1] == ':' ? v + 2 : v, &n) != 0 || n == 0) {
                 fprintf(stderr, "tierbench runs: --group: expected a group id like 3 or g:3\n");
                 return -1;
             }
             o->filter.group_id = (int64_t)n;
-        } else if ((v = opt(argc, argv, &i, "--since", &missing))) {
+        } else if ((v = cli_opt_value(argc, argv, &i, "--since", NULL, &missing))) {
             if (parse_since(v, &o->filter.since_unix_s) != 0) {
                 fprintf(stderr,
                         "tierbench runs: --since %s: expected a date (2026-12-01, "
@@ -114,13 +96,13 @@ static int parse_args(int argc, char **argv, int first, struct runs_opts *o)
                         v);
                 return -1;
             }
-        } else if ((v = opt(argc, argv, &i, "--limit", &missing))) {
+        } else if ((v = cli_opt_value(argc, argv, &i, "--limit", NULL, &missing))) {
             if (units_si_parse(v, &n) != 0) {
                 fprintf(stderr, "tierbench runs: --limit %s: expected a number\n", v);
                 return -1;
             }
             o->filter.limit = (size_t)n;
-        } else if ((v = opt(argc, argv, &i, "--format", &missing))) {
+        } else if ((v = cli_opt_value(argc, argv, &i, "--format", NULL, &missing))) {
             if (rpt_format_parse(v, &o->format) != 0 || o->format == RPT_HTML) {
                 fprintf(stderr, "tierbench runs: --format %s: expected text, md, csv or json\n", v);
                 return -1;

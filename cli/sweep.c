@@ -88,17 +88,6 @@ static int parse_list(const char *s, struct sweep_opts *o, const char *flag)
     return o->nsteps ? 0 : -1;
 }
 
-static const char *value(int argc, char **argv, int *i, const char *name, const char *alt)
-{
-    const char *a = argv[*i];
-    size_t n = strlen(name);
-    if (!strncmp(a, name, n) && a[n] == '=')
-        return a + n + 1;
-    if (!strcmp(a, name) || (alt && !strcmp(a, alt)))
-        return *i + 1 < argc ? argv[++*i] : "";
-    return NULL;
-}
-
 static int parse_args(int argc, char **argv, struct sweep_opts *o)
 {
     o->duration_us = 5000000;
@@ -108,6 +97,7 @@ static int parse_args(int argc, char **argv, struct sweep_opts *o)
     o->token = getenv("TIERBENCH_ADMIN_TOKEN");
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i], *v;
+        bool missing = false;
         int took = cli_common_opt_take(&o->common, argc, argv, &i);
         if (took < 0) {
             fprintf(stderr, "tierbench sweep: %s needs a value\n", a);
@@ -119,41 +109,41 @@ static int parse_args(int argc, char **argv, struct sweep_opts *o)
             usage(stdout);
             return 1;
         }
-        if ((v = value(argc, argv, &i, "--conns", NULL))) {
+        if ((v = cli_opt_value(argc, argv, &i, "--conns", NULL, &missing))) {
             if (parse_list(v, o, "--conns") != 0)
                 return -1;
             o->open_loop = false;
-        } else if ((v = value(argc, argv, &i, "--rates", NULL))) {
+        } else if ((v = cli_opt_value(argc, argv, &i, "--rates", NULL, &missing))) {
             if (parse_list(v, o, "--rates") != 0)
                 return -1;
             o->open_loop = true;
-        } else if ((v = value(argc, argv, &i, "--connections", "-c"))) {
+        } else if ((v = cli_opt_value(argc, argv, &i, "--connections", "-c", &missing))) {
             if (units_si_parse(v, &o->connections) != 0 || o->connections == 0 ||
                 o->connections > 100000) {
                 fprintf(stderr, "tierbench sweep: --connections %s: expected 1..100000\n", v);
                 return -1;
             }
-        } else if ((v = value(argc, argv, &i, "--duration", "-d")) ||
-                   (v = value(argc, argv, &i, "--warmup", NULL)) ||
-                   (v = value(argc, argv, &i, "--timeout", NULL))) {
+        } else if ((v = cli_opt_value(argc, argv, &i, "--duration", "-d", &missing)) ||
+                   (v = cli_opt_value(argc, argv, &i, "--warmup", NULL, &missing)) ||
+                   (v = cli_opt_value(argc, argv, &i, "--timeout", NULL, &missing))) {
             bool warm = !strncmp(a, "--warmup", 8), tmo = !strncmp(a, "--timeout", 9);
             uint64_t *dst = warm ? &o->warmup_us : tmo ? &o->timeout_us : &o->duration_us;
             if (units_duration_parse(v, 1000000, dst) != 0 || (!warm && *dst == 0)) {
                 fprintf(stderr, "tierbench sweep: %s %s: expected a duration like 5s\n", a, v);
                 return -1;
             }
-        } else if ((v = value(argc, argv, &i, "--threads", "-t"))) {
+        } else if ((v = cli_opt_value(argc, argv, &i, "--threads", "-t", &missing))) {
             if (units_si_parse(v, &o->threads) != 0 || o->threads == 0 || o->threads > 1024) {
                 fprintf(stderr, "tierbench sweep: --threads %s: expected 1..1024\n", v);
                 return -1;
             }
-        } else if ((v = value(argc, argv, &i, "--header", "-H"))) {
+        } else if ((v = cli_opt_value(argc, argv, &i, "--header", "-H", &missing))) {
             if (!strchr(v, ':') || o->nheaders == SWEEP_MAX_HEADERS) {
                 fprintf(stderr, "tierbench sweep: --header '%s': want 'Name: value'\n", v);
                 return -1;
             }
             o->headers[o->nheaders++] = v;
-        } else if ((v = value(argc, argv, &i, "--slo", NULL))) {
+        } else if ((v = cli_opt_value(argc, argv, &i, "--slo", NULL, &missing))) {
             char err[256];
             if (metric_threshold_parse(v, &o->slo, err, sizeof(err)) != 0 ||
                 metric_percentile(o->slo.metric) < 0) {
@@ -162,10 +152,13 @@ static int parse_args(int argc, char **argv, struct sweep_opts *o)
                 return -1;
             }
             o->have_slo = true;
-        } else if ((v = value(argc, argv, &i, "--server-stats", NULL))) {
+        } else if ((v = cli_opt_value(argc, argv, &i, "--server-stats", NULL, &missing))) {
             o->server_stats = v;
-        } else if ((v = value(argc, argv, &i, "--token", NULL))) {
+        } else if ((v = cli_opt_value(argc, argv, &i, "--token", NULL, &missing))) {
             o->token = v;
+        } else if (missing) {
+            fprintf(stderr, "tierbench sweep: %s needs a value\n", a);
+            return -1;
         } else if (a[0] == '-' && a[1]) {
             fprintf(stderr, "tierbench sweep: unknown option %s (try tierbench sweep --help)\n", a);
             return -1;

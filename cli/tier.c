@@ -46,17 +46,6 @@ struct tier_opts {
     double cores;
 };
 
-static const char *value(int argc, char **argv, int *i, const char *name)
-{
-    const char *a = argv[*i];
-    size_t n = strlen(name);
-    if (!strncmp(a, name, n) && a[n] == '=')
-        return a + n + 1;
-    if (!strcmp(a, name))
-        return *i + 1 < argc ? argv[++*i] : "";
-    return NULL;
-}
-
 static int number(const char *flag, const char *v, double min, double max, double *out)
 {
     char *end;
@@ -85,54 +74,58 @@ static int parse_args(int argc, char **argv, struct tier_opts *o)
         return -1;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i], *v;
+        bool missing = false;
         double x;
         if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
             usage(stdout);
             return 1;
-        } else if ((v = value(argc, argv, &i, "--db"))) {
+        } else if ((v = cli_opt_value(argc, argv, &i, "--db", NULL, &missing))) {
             o->db_path = v;
-        } else if ((v = value(argc, argv, &i, "--from"))) {
+        } else if ((v = cli_opt_value(argc, argv, &i, "--from", NULL, &missing))) {
             o->from = v;
-        } else if ((v = value(argc, argv, &i, "--prices"))) {
+        } else if ((v = cli_opt_value(argc, argv, &i, "--prices", NULL, &missing))) {
             o->prices = v;
-        } else if ((v = value(argc, argv, &i, "-o"))) {
+        } else if ((v = cli_opt_value(argc, argv, &i, "-o", NULL, &missing))) {
             o->out_path = v;
-        } else if ((v = value(argc, argv, &i, "--users"))) {
+        } else if ((v = cli_opt_value(argc, argv, &i, "--users", NULL, &missing))) {
             if (number(a, v, 1, 1e12, &o->in.users) != 0)
                 return -1;
-        } else if ((v = value(argc, argv, &i, "--rps"))) {
+        } else if ((v = cli_opt_value(argc, argv, &i, "--rps", NULL, &missing))) {
             if (number(a, v, 1e-3, 1e12, &o->in.rate_rps) != 0)
                 return -1;
-        } else if ((v = value(argc, argv, &i, "--think-time"))) {
+        } else if ((v = cli_opt_value(argc, argv, &i, "--think-time", NULL, &missing))) {
             uint64_t us;
             if (units_duration_parse(v, 1000000, &us) != 0) {
                 fprintf(stderr, "tierbench tier: --think-time %s: expected a duration\n", v);
                 return -1;
             }
             o->in.think_time_s = (double)us / 1e6;
-        } else if ((v = value(argc, argv, &i, "--slo"))) {
+        } else if ((v = cli_opt_value(argc, argv, &i, "--slo", NULL, &missing))) {
             if (cli_slo_parse(v, &o->slo, err, sizeof(err)) != 0) {
                 fprintf(stderr, "tierbench tier: --slo %s: %s\n", v, err);
                 return -1;
             }
-        } else if ((v = value(argc, argv, &i, "--headroom"))) {
+        } else if ((v = cli_opt_value(argc, argv, &i, "--headroom", NULL, &missing))) {
             if (number(a, v, 10, 100, &o->in.headroom_pct) != 0)
                 return -1;
-        } else if ((v = value(argc, argv, &i, "--cores"))) {
+        } else if ((v = cli_opt_value(argc, argv, &i, "--cores", NULL, &missing))) {
             if (number(a, v, 0.1, 4096, &o->cores) != 0)
                 return -1;
-        } else if ((v = value(argc, argv, &i, "--max-instances"))) {
+        } else if ((v = cli_opt_value(argc, argv, &i, "--max-instances", NULL, &missing))) {
             if (number(a, v, 1, 1000, &x) != 0)
                 return -1;
             o->in.max_instances = (unsigned)x;
-        } else if ((v = value(argc, argv, &i, "--min-memory"))) {
+        } else if ((v = cli_opt_value(argc, argv, &i, "--min-memory", NULL, &missing))) {
             if (number(a, v, 0, 1e6, &o->in.min_memory_gb) != 0)
                 return -1;
-        } else if ((v = value(argc, argv, &i, "--format"))) {
+        } else if ((v = cli_opt_value(argc, argv, &i, "--format", NULL, &missing))) {
             if (rpt_format_parse(v, &o->format) != 0 || o->format == RPT_HTML) {
                 fprintf(stderr, "tierbench tier: --format %s: expected text, md, csv or json\n", v);
                 return -1;
             }
+        } else if (missing) {
+            fprintf(stderr, "tierbench tier: %s needs a value\n", a);
+            return -1;
         } else {
             fprintf(stderr, "tierbench tier: unknown argument %s (try --help)\n", a);
             return -1;
