@@ -48,7 +48,7 @@ struct srv_config {
     unsigned shed_grace_ms;            /* when a pool is nearly full (all but 1/16 of its
                                           workers hold connections), connections that waited on
                                           their client longer than this are closed, oldest
-                                          first (50) */
+                                          first (25) */
     unsigned admin_request_timeout_ms; /* the admin pool's request and keep-alive timeout, and
                                           its head deadline (2000) */
     unsigned admin_client_max;         /* connections per client address on the admin port;
@@ -68,7 +68,7 @@ struct srv_config {
 
 /* Defaults: 127.0.0.1:9000, 256 threads, admin 127.0.0.1:9001 (16 threads, 4 connections per
  * client address, 2000 ms timeouts), keep-alive 5000 ms, request timeout 30000 ms, header
- * timeout 2000 ms, shed grace 50 ms, body 1 MiB, headers 16 KiB, cache on (TTL 60 s, 1000
+ * timeout 2000 ms, shed grace 25 ms, body 1 MiB, headers 16 KiB, cache on (TTL 60 s, 1000
  * entries), exchange work 200 us, stats on, SCHED_BATCH workers, no log callback. */
 void srv_config_default(struct srv_config *cfg);
 
