@@ -103,9 +103,9 @@ int main(int argc, char **argv)
         int status;
         uint64_t lat_us;
         char why[128] = "";
-        int rc = hostile_probe(o.addr, probe_port ? (int)probe_port : o.port, probe_source,
-                               probe_path, probe_header, timeout_ms, &status, &lat_us, why,
-                               sizeof(why));
+        int rc =
+            hostile_probe(o.addr, probe_port ? (int)probe_port : o.port, probe_source, probe_path,
+                          probe_header, timeout_ms, &status, &lat_us, why, sizeof(why));
         struct hostile_counts c;
         hostile_counts(h, &c);
         if (rc == 0) {

@@ -241,8 +241,8 @@ static int on_admin_request(struct mg_connection *c)
         !strcmp(path, "/api/stats") || !strcmp(path, "/metrics") || !strcmp(path, "/api/health");
     /* No CORS, ever: a page from another origin may not read the admin API, and one that sends
      * a request anyway (a form post, an image) is refused before anything runs. */
-    if (!srv_admin_origin_ok(srv_http_header(ri, "Origin"), s->cfg.admin_bind_addr,
-                             s->admin_port, srv_http_header(ri, "Host"))) {
+    if (!srv_admin_origin_ok(srv_http_header(ri, "Origin"), s->cfg.admin_bind_addr, s->admin_port,
+                             srv_http_header(ri, "Host"))) {
         srv_http_error(c, ri, 403, "cross-origin requests are refused", NULL, &rep);
     } else if (!known) {
         srv_http_error(c, ri, 404, "not found", NULL, &rep);
@@ -277,10 +277,10 @@ int srv_admin_start(struct srv *s, char *err, size_t errlen)
     struct srv_guard_config gc = {
         .name = "admin pool",
         .threads = nthreads,
-        .header_timeout_us = (uint64_t)(s->cfg.header_timeout_ms < timeout_ms
-                                            ? s->cfg.header_timeout_ms
-                                            : timeout_ms) *
-                             1000u,
+        .header_timeout_us =
+            (uint64_t)(s->cfg.header_timeout_ms < timeout_ms ? s->cfg.header_timeout_ms
+                                                             : timeout_ms) *
+            1000u,
         .busy_high = nthreads - (nthreads / 8 > 1 ? nthreads / 8 : 1),
         .shed_grace_us = (uint64_t)s->cfg.shed_grace_ms * 1000u,
         .per_client_max = s->cfg.admin_client_max,

@@ -39,10 +39,10 @@ struct srv_guard_slot {
     atomic_int state;              /* enum srv_guard_state */
     atomic_uint_fast64_t since_us; /* when the state began */
     atomic_bool first;             /* no request answered yet on this connection */
-    uint64_t gen;       /* bumped for every connection */
-    uint32_t peer_ip;   /* network byte order; 0 until the first request head */
-    pthread_t thread;   /* the worker that owns the slot */
-    uint64_t kicked_us; /* when the watchdog last signalled it for this connection state */
+    uint64_t gen;                  /* bumped for every connection */
+    uint32_t peer_ip;              /* network byte order; 0 until the first request head */
+    pthread_t thread;              /* the worker that owns the slot */
+    uint64_t kicked_us;       /* when the watchdog last signalled it for this connection state */
     uint64_t kicked_since_us; /* the since_us it was kicked for */
 };
 

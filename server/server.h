@@ -37,22 +37,11 @@ struct srv_config {
     unsigned admin_threads;      /* worker threads of the admin context (16): more than
                                     admin_client_max, so one client cannot hold them all */
     const char *admin_token;     /* bearer token the admin API requires; NULL or "" = none */
-    const char *access_log_path; /* CivetWeb access log file; NULL = none */
+    const char *access_log_path; /* access log (CivetWeb's line format); NULL = none */
     unsigned keep_alive_ms;      /* idle time before a keep-alive connection is closed: from
                                     the end of one answer to the next complete request head */
     unsigned request_timeout_ms; /* a request body must be complete this long after its head;
                                     also CivetWeb's limit on a stalled read or write */
-    /* The connection guard (guard.c): CivetWeb holds a worker per open connection, so these
-     * keep slow and idle clients from holding the pool. */
-    unsigned header_timeout_ms;        /* accept to the first complete request head (2000) */
-    unsigned shed_grace_ms;            /* when a pool is nearly full (all but 1/16 of its
-                                          workers hold connections), connections that waited on
-                                          their client longer than this are closed, oldest
-                                          first (25) */
-    unsigned admin_request_timeout_ms; /* the admin pool's request and keep-alive timeout, and
-                                          its head deadline (2000) */
-    unsigned admin_client_max;         /* connections per client address on the admin port;
-                                          past it that address's oldest waiting ones close (4) */
     uint64_t max_body_bytes;     /* larger POST bodies get 413 */
     unsigned max_header_bytes;   /* request line + headers; larger requests are refused */
     bool cache_enabled;          /* the exchange-rate LRU/TTL cache */
@@ -64,6 +53,18 @@ struct srv_config {
     srv_log_fn *log;             /* where the server's log lines go; NULL = nowhere (the server
                                     itself never writes to stdout or stderr) */
     void *log_arg;               /* passed to log */
+
+    /* The connection guard (guard.c): CivetWeb holds a worker per open connection, so these
+     * keep slow and idle clients from holding the pool. */
+    unsigned header_timeout_ms;        /* accept to the first complete request head (2000) */
+    unsigned shed_grace_ms;            /* when a pool is nearly full (all but 1/16 of its
+                                          workers hold connections), connections that waited on
+                                          their client longer than this are closed, oldest
+                                          first (25) */
+    unsigned admin_request_timeout_ms; /* the admin pool's request and keep-alive timeout, and
+                                          its head deadline (2000) */
+    unsigned admin_client_max;         /* connections per client address on the admin port;
+                                          past it that address's oldest waiting ones close (4) */
 };
 
 /* Defaults: 127.0.0.1:9000, 256 threads, admin 127.0.0.1:9001 (16 threads, 4 connections per

@@ -163,10 +163,10 @@ struct srv_guard_view {
     struct srv_guard_slot *slot; /* opaque to the policy */
     uint64_t gen;                /* opaque to the policy */
     enum srv_guard_state state;
-    uint64_t since_us; /* when the state began (<= now_us) */
-    bool first;        /* no request answered yet */
-    uint32_t peer_ip;  /* the client's address, network byte order; 0: not known yet (such
-                          connections are not counted against a cap) */
+    uint64_t since_us;         /* when the state began (<= now_us) */
+    bool first;                /* no request answered yet */
+    uint32_t peer_ip;          /* the client's address, network byte order; 0: not known yet (such
+                                  connections are not counted against a cap) */
     enum srv_shed_reason shed; /* out: why to shed it, or SRV_SHED_NONE */
 };
 

@@ -855,7 +855,7 @@ START_TEST(test_guard_sheds_a_first_head_only_after_the_header_timeout)
     struct srv_guard_config cfg = guard_cfg();
     uint64_t t0 = 1000000000;
     struct srv_guard_view v[3] = {
-        gview(1, SRV_GUARD_HEAD, t0, true, 0),          /* slowloris: 2 s old */
+        gview(1, SRV_GUARD_HEAD, t0, true, 0),           /* slowloris: 2 s old */
         gview(2, SRV_GUARD_HEAD, t0 + 1500000, true, 0), /* 0.5 s old */
         gview(3, SRV_GUARD_HEAD, t0, false, 0), /* keep-alive: CivetWeb's keep_alive_timeout */
     };
@@ -893,10 +893,10 @@ START_TEST(test_guard_under_pressure_sheds_waiting_connections_past_the_grace_on
     uint64_t now = 1000000000;
     struct srv_guard_view v[8];
     /* 7 of 8 workers hold connections: the mark. */
-    v[0] = gview(1, SRV_GUARD_HEAD, now - 100000, true, 0);  /* waited 100 ms for a head */
-    v[1] = gview(2, SRV_GUARD_HEAD, now - 30000, false, 0);  /* idle keep-alive, 30 ms */
-    v[2] = gview(3, SRV_GUARD_BODY, now - 50000, false, 0);  /* body for 50 ms */
-    v[3] = gview(4, SRV_GUARD_HEAD, now - 10000, true, 0);   /* 10 ms: within the grace */
+    v[0] = gview(1, SRV_GUARD_HEAD, now - 100000, true, 0);   /* waited 100 ms for a head */
+    v[1] = gview(2, SRV_GUARD_HEAD, now - 30000, false, 0);   /* idle keep-alive, 30 ms */
+    v[2] = gview(3, SRV_GUARD_BODY, now - 50000, false, 0);   /* body for 50 ms */
+    v[3] = gview(4, SRV_GUARD_HEAD, now - 10000, true, 0);    /* 10 ms: within the grace */
     v[4] = gview(5, SRV_GUARD_WORK, now - 5000000, false, 0); /* inside a handler */
     v[5] = gview(6, SRV_GUARD_WORK, now - 100, false, 0);
     v[6] = gview(7, SRV_GUARD_HEAD, now, true, 0); /* just accepted */

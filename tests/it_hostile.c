@@ -210,6 +210,12 @@ START_TEST(test_slowloris_within_the_pool_is_cut_at_the_header_deadline)
     struct srv_stats *st = snapshot();
     ck_assert_uint_eq(st->shed_header_timeout, 6);
     ck_assert_uint_eq(st->shed_pressure, 0);
+    static char text[256 * 1024];
+    ck_assert_uint_lt(srv_stats_prometheus(st, text, sizeof(text)), sizeof(text));
+    ck_assert_ptr_nonnull(strstr(
+        text, "tierbench_connections_shed_total{pool=\"main\",reason=\"header_timeout\"} 6\n"));
+    ck_assert_uint_lt(srv_stats_json(st, false, text, sizeof(text)), sizeof(text));
+    ck_assert_ptr_nonnull(strstr(text, "\"shed\":{\"header_timeout\":6,"));
     srv_stats_free(st);
     stop();
 }
@@ -402,8 +408,7 @@ START_TEST(test_garbage_http09_and_bad_methods_get_400_and_close)
         char out[4096];
         bool closed;
         int status = exchange(port, cases[i].raw, cases[i].len, &closed, out, sizeof(out));
-        ck_assert_msg(status == 400 && closed, "case %zu: status %d, closed %d", i, status,
-                      closed);
+        ck_assert_msg(status == 400 && closed, "case %zu: status %d, closed %d", i, status, closed);
     }
     probe_n(port, NULL, "/api/health", NULL, 1, 0, 200);
     stop();
@@ -429,14 +434,13 @@ START_TEST(test_ambiguous_framing_is_rejected_and_the_connection_closed)
     start_cfg(&cfg);
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
         char raw[1024], out[4096];
-        int n = snprintf(raw, sizeof(raw), "%sGET /api/health HTTP/1.1\r\nHost: t\r\n\r\n",
-                         cases[i]);
+        int n =
+            snprintf(raw, sizeof(raw), "%sGET /api/health HTTP/1.1\r\nHost: t\r\n\r\n", cases[i]);
         bool closed;
         int status = exchange(port, raw, (size_t)n, &closed, out, sizeof(out));
-        ck_assert_msg(status == 400 && closed, "case %zu: status %d, closed %d", i, status,
-                      closed);
-        ck_assert_msg(strstr(out + 12, "HTTP/1.1 200") == NULL, "case %zu: a second answer: %s",
-                      i, out);
+        ck_assert_msg(status == 400 && closed, "case %zu: status %d, closed %d", i, status, closed);
+        ck_assert_msg(strstr(out + 12, "HTTP/1.1 200") == NULL, "case %zu: a second answer: %s", i,
+                      out);
     }
     stop();
 }
@@ -494,8 +498,8 @@ START_TEST(test_admin_refuses_foreign_origins_requires_the_token_and_sends_no_co
         char raw[512], out[65536];
         bool closed;
         /* No token: 401. */
-        int n = snprintf(raw, sizeof(raw), "GET %s HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n",
-                         paths[i]);
+        int n = snprintf(raw, sizeof(raw),
+                         "GET %s HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n", paths[i]);
         ck_assert_int_eq(exchange(admin_port, raw, (size_t)n, &closed, out, sizeof(out)), 401);
         /* The token, from a page of another origin: 403, whatever the token. */
         n = snprintf(raw, sizeof(raw),
@@ -623,7 +627,8 @@ int main(void)
     tcase_add_test(tc, test_slow_bodies_beyond_the_pool_are_cut_and_answered_408);
     tcase_add_test(tc, test_slow_body_within_the_pool_ends_at_the_request_timeout);
     tcase_add_test(tc, test_idle_connections_beyond_the_pool_then_recovery);
-    tcase_add_test(tc, test_admin_answers_slowloris_on_its_own_port_from_another_or_the_same_address);
+    tcase_add_test(tc,
+                   test_admin_answers_slowloris_on_its_own_port_from_another_or_the_same_address);
     tcase_add_test(tc, test_admin_keeps_answering_while_the_main_port_is_flooded);
     tcase_add_test(tc, test_oversized_head_gets_400_and_a_closed_connection);
     tcase_add_test(tc, test_garbage_http09_and_bad_methods_get_400_and_close);

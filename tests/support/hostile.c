@@ -74,8 +74,7 @@ static int open_nb(const struct sockaddr_in *target, const struct sockaddr_in *s
             return -1;
         }
     }
-    if (connect(fd, (const struct sockaddr *)target, sizeof(*target)) < 0 &&
-        errno != EINPROGRESS) {
+    if (connect(fd, (const struct sockaddr *)target, sizeof(*target)) < 0 && errno != EINPROGRESS) {
         close(fd);
         return -1;
     }
@@ -295,8 +294,8 @@ static int wait_fd(int fd, short events, uint64_t deadline_us)
 }
 
 int hostile_probe(const char *addr, int port, const char *source_addr, const char *path,
-                  const char *extra_headers, unsigned timeout_ms, int *status,
-                  uint64_t *latency_us, char *why, size_t whylen)
+                  const char *extra_headers, unsigned timeout_ms, int *status, uint64_t *latency_us,
+                  char *why, size_t whylen)
 {
     struct sockaddr_in target, source;
     *status = 0;
@@ -313,8 +312,9 @@ int hostile_probe(const char *addr, int port, const char *source_addr, const cha
         return -1;
     }
     char req[1024], buf[1024];
-    int len = snprintf(req, sizeof(req), "GET %s HTTP/1.1\r\nHost: probe\r\n%sConnection: close\r\n\r\n",
-                       path, extra_headers ? extra_headers : "");
+    int len =
+        snprintf(req, sizeof(req), "GET %s HTTP/1.1\r\nHost: probe\r\n%sConnection: close\r\n\r\n",
+                 path, extra_headers ? extra_headers : "");
     size_t got = 0, off = 0;
     int rc = -1;
     if (wait_fd(fd, POLLOUT, deadline) <= 0) {

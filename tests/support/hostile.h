@@ -35,8 +35,8 @@ struct hostile_counts {
     uint64_t server_closed;  /* established ones the server closed (end of stream or reset) */
     uint64_t connect_failed; /* connections refused, reset or timed out before established */
     uint64_t bytes_sent;
-    uint64_t answers;  /* connections on which the server sent something before closing */
-    int last_status;   /* the status code of the latest answer, 0 when none parsed */
+    uint64_t answers; /* connections on which the server sent something before closing */
+    int last_status;  /* the status code of the latest answer, 0 when none parsed */
 };
 
 struct hostile;
@@ -55,8 +55,8 @@ void hostile_stop(struct hostile *h);
  * failed (*status is then 0 and why holds the reason). extra_headers: "" or complete
  * "Name: value\r\n" lines. */
 int hostile_probe(const char *addr, int port, const char *source_addr, const char *path,
-                  const char *extra_headers, unsigned timeout_ms, int *status,
-                  uint64_t *latency_us, char *why, size_t whylen);
+                  const char *extra_headers, unsigned timeout_ms, int *status, uint64_t *latency_us,
+                  char *why, size_t whylen);
 
 /* Monotonic microseconds. */
 uint64_t hostile_now_us(void);
