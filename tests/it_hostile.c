@@ -270,8 +270,8 @@ START_TEST(test_idle_connections_beyond_the_pool_then_recovery)
     struct srv_config cfg;
     default_cfg(&cfg);
     start_cfg(&cfg);
-    struct hostile *h = attack(port, NULL, HOSTILE_IDLE, 300, 0, true);
-    wait_opened(h, 300);
+    struct hostile *h = attack(port, NULL, HOSTILE_IDLE, cfg.threads + 50, 0, true);
+    wait_opened(h, cfg.threads + 50);
     sleep_ms(300);
     probe_n(port, NULL, "/api/health", NULL, 5, 200, 200);
     probe_n(admin_port, NULL, "/api/stats", NULL, 2, 100, 200);
