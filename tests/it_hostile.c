@@ -316,6 +316,61 @@ START_TEST(test_admin_answers_slowloris_on_its_own_port_from_another_or_the_same
 }
 END_TEST
 
+/* A connection from source to 127.0.0.1:p that asks GET /api/health once and keeps the
+ * connection open (keep-alive), so the server knows its address. */
+static int kept_alive_from(const char *source, int p)
+{
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in src = {.sin_family = AF_INET}, dst = {.sin_family = AF_INET};
+    inet_pton(AF_INET, source, &src.sin_addr);
+    dst.sin_port = htons((uint16_t)p);
+    dst.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    ck_assert_int_eq(bind(fd, (struct sockaddr *)&src, sizeof(src)), 0);
+    ck_assert_int_eq(connect(fd, (struct sockaddr *)&dst, sizeof(dst)), 0);
+    static const char req[] = "GET /api/health HTTP/1.1\r\nHost: t\r\n\r\n";
+    ck_assert_int_eq(send(fd, req, sizeof(req) - 1, MSG_NOSIGNAL), (ssize_t)sizeof(req) - 1);
+    char buf[1024];
+    ck_assert_int_gt(recv(fd, buf, sizeof(buf), 0), 12);
+    ck_assert(!strncmp(buf, "HTTP/1.1 200", 12));
+    return fd;
+}
+
+/* Whether the server closed fd (end of stream or reset), waiting at most wait_ms. */
+static bool closed_by_server(int fd, int wait_ms)
+{
+    struct pollfd pf = {.fd = fd, .events = POLLIN};
+    if (poll(&pf, 1, wait_ms) <= 0)
+        return false;
+    char c;
+    return recv(fd, &c, 1, MSG_DONTWAIT) <= 0;
+}
+
+START_TEST(test_admin_per_client_cap_closes_that_clients_oldest_idle_connections)
+{
+    struct srv_config cfg;
+    default_cfg(&cfg);
+    cfg.admin_client_max = 2;
+    start_cfg(&cfg);
+    int fds[5];
+    for (int i = 0; i < 5; i++) {
+        fds[i] = kept_alive_from("127.0.0.2", admin_port);
+        sleep_ms(5); /* distinct ages: the oldest go first */
+    }
+    int other = kept_alive_from("127.0.0.1", admin_port); /* another client: not affected */
+    sleep_ms(100);
+    for (int i = 0; i < 5; i++)
+        ck_assert_msg(closed_by_server(fds[i], 200) == (i < 3), "connection %d", i);
+    ck_assert(!closed_by_server(other, 0));
+    struct srv_stats *st = snapshot();
+    ck_assert_uint_eq(st->admin_shed_per_client, 3);
+    srv_stats_free(st);
+    for (int i = 0; i < 5; i++)
+        close(fds[i]);
+    close(other);
+    stop();
+}
+END_TEST
+
 START_TEST(test_admin_keeps_answering_while_the_main_port_is_flooded)
 {
     struct srv_config cfg;
@@ -629,6 +684,7 @@ int main(void)
     tcase_add_test(tc, test_idle_connections_beyond_the_pool_then_recovery);
     tcase_add_test(tc,
                    test_admin_answers_slowloris_on_its_own_port_from_another_or_the_same_address);
+    tcase_add_test(tc, test_admin_per_client_cap_closes_that_clients_oldest_idle_connections);
     tcase_add_test(tc, test_admin_keeps_answering_while_the_main_port_is_flooded);
     tcase_add_test(tc, test_oversized_head_gets_400_and_a_closed_connection);
     tcase_add_test(tc, test_garbage_http09_and_bad_methods_get_400_and_close);
