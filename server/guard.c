@@ -33,7 +33,7 @@
 #define PASS_MAX_GAP_US 500000
 
 struct srv_guard_slot {
-    pthread_mutex_t lock; /* gen, peer, fd, shut, and the transitions to and from FREE */
+    pthread_mutex_t lock; /* gen, peer_ip, kicked_*, and the transitions to and from FREE */
     struct srv_guard *g;
     struct srv_guard_slot *next;
     atomic_int state;              /* enum srv_guard_state */
@@ -52,10 +52,9 @@ struct srv_guard {
     pthread_cond_t cond;
     struct srv_guard_slot *slots;
     unsigned nslots;
-    atomic_uint open;     /* connections between opened and closed */
-    atomic_bool pressure; /* the last pass found the pool nearly full */
-    bool wake;            /* under lock: a pass is wanted now */
-    bool stop;            /* under lock */
+    atomic_uint open; /* connections between opened and closed */
+    bool wake;        /* under lock: a pass is wanted now */
+    bool stop;        /* under lock */
     pthread_t thread;
     bool running;
     atomic_uint_fast64_t shed[SRV_SHED__COUNT];
@@ -207,11 +206,6 @@ void srv_guard_closed(struct srv_guard_slot *sl)
         atomic_fetch_sub(&sl->g->open, 1);
 }
 
-bool srv_guard_pressure(const struct srv_guard *g)
-{
-    return atomic_load_explicit(&g->pressure, memory_order_relaxed);
-}
-
 /* ---- watchdog ------------------------------------------------------------------------------ */
 
 static void on_kick(int sig)
@@ -256,8 +250,10 @@ static bool kick(const struct srv_guard_view *v, uint64_t now_us)
     if (sl->gen == v->gen && atomic_load(&sl->state) == (int)v->state &&
         atomic_load(&sl->since_us) == v->since_us) {
         sent = pthread_kill(sl->thread, SRV_GUARD_SIGNAL) == 0;
-        if (sent)
+        if (sent) {
             sl->kicked_us = now_us;
+            sl->kicked_since_us = v->since_us;
+        }
     }
     pthread_mutex_unlock(&sl->lock);
     return sent;
@@ -330,7 +326,6 @@ static uint64_t pass(struct srv_guard *g, struct srv_guard_slot **slots, size_t 
     }
     bool pressure;
     uint64_t next_us = srv_guard_decide(&g->cfg, v, nv, now_us, &pressure);
-    atomic_store(&g->pressure, pressure);
     log_pressure(g, pressure, nv, now_us);
     for (size_t i = 0; i < nv; i++) {
         if (v[i].shed == SRV_SHED_NONE)
@@ -341,9 +336,6 @@ static uint64_t pass(struct srv_guard *g, struct srv_guard_slot **slots, size_t 
         pthread_mutex_unlock(&sl->lock);
         if (!kick(&v[i], now_us))
             continue;
-        pthread_mutex_lock(&sl->lock);
-        sl->kicked_since_us = v[i].since_us;
-        pthread_mutex_unlock(&sl->lock);
         if (!again)
             atomic_fetch_add(&g->shed[v[i].shed], 1);
         if (now_us + KICK_RETRY_US < next_us)

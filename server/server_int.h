@@ -153,8 +153,6 @@ void srv_guard_opened(struct srv_guard_slot *sl, uint64_t now_us);
 void srv_guard_peer(struct srv_guard_slot *sl, const char *remote_addr);
 void srv_guard_set(struct srv_guard_slot *sl, enum srv_guard_state state, uint64_t now_us);
 void srv_guard_closed(struct srv_guard_slot *sl);
-/* Whether the last pass found the pool at its mark. Any thread. */
-bool srv_guard_pressure(const struct srv_guard *g);
 /* Connections shed so far, by reason. Any thread; g NULL gives zeros. */
 void srv_guard_counts(const struct srv_guard *g, uint64_t shed[SRV_SHED__COUNT]);
 
