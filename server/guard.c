@@ -94,7 +94,8 @@ uint64_t srv_guard_decide(const struct srv_guard_config *cfg, struct srv_guard_v
     }
     *pressure = live >= cfg->busy_high && cfg->busy_high > 0;
     /* Sorted oldest first, each rule below takes the oldest candidates. */
-    qsort(v, n, sizeof(*v), by_since);
+    if (n > 1)
+        qsort(v, n, sizeof(*v), by_since);
     for (size_t i = 0; i < n; i++) {
         uint64_t age_us = now_us - v[i].since_us, due_us = UINT64_MAX;
         if (v[i].state == SRV_GUARD_HEAD && v[i].first && cfg->header_timeout_us) {
@@ -121,7 +122,8 @@ uint64_t srv_guard_decide(const struct srv_guard_config *cfg, struct srv_guard_v
         /* Past the cap, the address's oldest waiting connections go first, so that a client
          * which sends its request at once (the operator's probe) is served even when it shares
          * its address with a slow one. Connections inside a handler are never taken. */
-        qsort(v, n, sizeof(*v), by_ip_since);
+        if (n > 1)
+            qsort(v, n, sizeof(*v), by_ip_since);
         for (size_t i = 0; i < n;) {
             if (v[i].peer_ip == 0) {
                 i++;
