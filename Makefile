@@ -138,8 +138,8 @@ asan:
 # and their snapshots, the load generator's workers and live snapshots. scripts/tsan.sh makes
 # sure TSan can start (address randomisation, see there). A report fails the test it happens in
 # (TSan's exit code 66). TSAN_OPTIONS can be overridden from the environment.
-TSAN_TESTS ?= check_server it_server check_loadgen it_loadgen
-export TSAN_OPTIONS ?= second_deadlock_stack=1
+TSAN_TESTS ?= check_server it_server it_hostile check_loadgen it_loadgen
+export TSAN_OPTIONS ?= second_deadlock_stack=1 suppressions=$(CURDIR)/tests/tsan.supp
 tsan:
 	@sh scripts/deps.sh $(SAN_DEPS)
 	@CC="$(CC)" sh scripts/tsan.sh build-tsan$(CC_SUFFIX) $(MAKE) --no-print-directory \

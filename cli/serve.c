@@ -1,5 +1,7 @@
 /* cli/serve.c: `tierbench serve`: flags into a struct srv_config, srv_start, then wait for
- * SIGINT/SIGTERM and stop gracefully (exit 0). Everything else lives behind server/server.h. */
+ * signals: SIGINT/SIGTERM stop gracefully (exit 0), SIGHUP reopens the access log, SIGUSR1
+ * prints a status line, SIGQUIT is logged and ignored. Everything else lives behind
+ * server/server.h. */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <signal.h>
@@ -41,7 +43,9 @@ static void usage(FILE *out)
             "  --no-stats               record no stats (to measure what recording costs)\n"
             "  --no-sched-batch         run workers as normal threads, not SCHED_BATCH\n"
             "  --help                   this text\n\n"
-            "SIGINT/SIGTERM stop accepting, let in-flight requests finish, and exit 0.\n",
+            "SIGINT/SIGTERM stop accepting, let in-flight requests finish, and exit 0.\n"
+            "SIGHUP reopens the access log (log rotation); SIGUSR1 prints a status line;\n"
+            "SIGQUIT is ignored (logged). Each is logged on stderr.\n",
             d.bind_addr, d.port, d.threads, d.admin_bind_addr, d.admin_port, d.keep_alive_ms,
             d.request_timeout_ms, (unsigned long long)d.max_body_bytes, d.cache_ttl_s,
             d.exchange_work_us);
@@ -206,6 +210,35 @@ static void log_to_stderr(void *arg, enum srv_log_level level, const char *msg)
         fprintf(stderr, "tierbench serve: %s\n", msg);
 }
 
+/* The signals that do not stop the server: one line on stderr each. */
+static void on_signal(struct srv *s, int sig)
+{
+    if (sig == SIGHUP) {
+        char err[256];
+        bool reopened;
+        if (srv_reopen_logs(s, &reopened, err, sizeof(err)) < 0)
+            fprintf(stderr, "tierbench serve: SIGHUP: cannot reopen the access log: %s\n", err);
+        else
+            fprintf(stderr, "tierbench serve: SIGHUP: %s\n",
+                    reopened ? "access log reopened" : "no access log to reopen");
+    } else if (sig == SIGUSR1) {
+        struct srv_stats *st = srv_stats_new();
+        if (!st)
+            return;
+        srv_stats_snapshot(s, st);
+        fprintf(stderr,
+                "tierbench serve: SIGUSR1: %llu requests, %llu connections open, %u of %u "
+                "threads busy; closed by the guard: %llu head timeouts, %llu body timeouts, "
+                "%llu under pressure\n",
+                (unsigned long long)st->total.requests, (unsigned long long)st->connections_open,
+                st->threads_busy, st->threads_total, (unsigned long long)st->shed_header_timeout,
+                (unsigned long long)st->shed_body_timeout, (unsigned long long)st->shed_pressure);
+        srv_stats_free(st);
+    } else {
+        fprintf(stderr, "tierbench serve: SIGQUIT ignored (SIGINT or SIGTERM stops the server)\n");
+    }
+}
+
 int cli_serve(int argc, char **argv)
 {
     for (int i = 1; i < argc; i++)
@@ -222,13 +255,15 @@ int cli_serve(int argc, char **argv)
     if (parse_args(argc, argv, &cfg) < 0)
         return 2;
 
-    /* Block the stop signals before any thread exists, so every CivetWeb thread inherits the
-     * mask and sigwait below is the only place they arrive. */
-    sigset_t stop_sigs;
-    sigemptyset(&stop_sigs);
-    sigaddset(&stop_sigs, SIGINT);
-    sigaddset(&stop_sigs, SIGTERM);
-    pthread_sigmask(SIG_BLOCK, &stop_sigs, NULL);
+    /* Block the handled signals before any thread exists, so every CivetWeb thread inherits
+     * the mask and sigwait below is the only place they arrive. SIGHUP, SIGQUIT and SIGUSR1
+     * would otherwise end the process at once, skipping the graceful stop. */
+    sigset_t sigs;
+    sigemptyset(&sigs);
+    static const int handled[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1};
+    for (size_t i = 0; i < sizeof(handled) / sizeof(handled[0]); i++)
+        sigaddset(&sigs, handled[i]);
+    pthread_sigmask(SIG_BLOCK, &sigs, NULL);
     signal(SIGPIPE, SIG_IGN);
 
     struct srv *s;
@@ -245,7 +280,8 @@ int cli_serve(int argc, char **argv)
     fflush(stdout);
 
     int sig = 0;
-    sigwait(&stop_sigs, &sig);
+    while (sigwait(&sigs, &sig) == 0 && sig != SIGINT && sig != SIGTERM)
+        on_signal(s, sig);
     fprintf(stderr, "tierbench serve: %s received, finishing in-flight requests\n",
             sig == SIGINT ? "SIGINT" : "SIGTERM");
     srv_stop(s);

@@ -1,11 +1,14 @@
 /* server/admin.c: the admin API on its own CivetWeb context and thread pool, so that it answers
  * while every main worker is busy: GET /api/stats (JSON), GET /metrics (Prometheus text),
- * GET /api/health. Also srv_stats_snapshot, the one reader of the live stats (format.c turns a
- * snapshot into text). */
+ * GET /api/health. It has its own connection guard (short deadlines, a cap per client address)
+ * so that slow or idle clients cannot hold its small pool, refuses foreign Origins and never
+ * sends CORS headers. Also srv_stats_snapshot, the one reader of the live stats (format.c
+ * turns a snapshot into text). */
 #include "server/server_int.h"
 
 #include <civetweb.h>
 #include <stdio.h>
+#include <strings.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
@@ -38,6 +41,15 @@ void srv_stats_snapshot(struct srv *s, struct srv_stats *out)
     out->threads_total = s->cfg.threads;
     out->connections_open = atomic_load(&s->conns_open);
     out->connections_total = atomic_load(&s->conns_total);
+    uint64_t shed[SRV_SHED__COUNT];
+    srv_guard_counts(s->guard, shed);
+    out->shed_header_timeout = shed[SRV_SHED_HEADER_TIMEOUT];
+    out->shed_body_timeout = shed[SRV_SHED_BODY_TIMEOUT];
+    out->shed_pressure = shed[SRV_SHED_PRESSURE];
+    srv_guard_counts(s->admin_guard, shed);
+    out->admin_shed_header_timeout = shed[SRV_SHED_HEADER_TIMEOUT];
+    out->admin_shed_pressure = shed[SRV_SHED_PRESSURE];
+    out->admin_shed_per_client = shed[SRV_SHED_PER_CLIENT];
     out->cache_hits = atomic_load(&s->cache_hits);
     out->cache_misses = atomic_load(&s->cache_misses);
     out->cache_entries = 0;
@@ -80,22 +92,47 @@ struct admin_thread {
 
 static void *on_admin_init_thread(const struct mg_context *ctx, int thread_type)
 {
-    (void)ctx;
-    if (thread_type != 1)
+    struct srv *s = mg_get_user_data(ctx);
+    if (thread_type != 1 || !s)
         return NULL;
-    return calloc(1, sizeof(struct admin_thread)); /* NULL: that worker allocates per request */
+    struct srv_worker *w = calloc(1, sizeof(*w));
+    if (!w)
+        return NULL; /* that worker allocates per request, unguarded */
+    w->admin = calloc(1, sizeof(struct admin_thread));
+    w->slot = srv_guard_slot_add(s->admin_guard);
+    return w;
 }
 
 static void on_admin_exit_thread(const struct mg_context *ctx, int thread_type, void *ptr)
 {
     (void)ctx;
     (void)thread_type;
-    struct admin_thread *at = ptr;
-    if (!at)
+    struct srv_worker *w = ptr;
+    if (!w)
         return;
-    srv_stats_free(at->st);
-    free(at->buf);
-    free(at);
+    struct admin_thread *at = w->admin;
+    if (at) {
+        srv_stats_free(at->st);
+        free(at->buf);
+        free(at);
+    }
+    free(w); /* the slot belongs to the guard */
+}
+
+static int on_admin_init_connection(const struct mg_connection *c, void **conn_data)
+{
+    *conn_data = NULL;
+    struct srv_guard_slot *slot = srv_worker_slot(c);
+    if (slot)
+        srv_guard_opened(slot, clock_now_us());
+    return 0;
+}
+
+static void on_admin_connection_close(const struct mg_connection *c)
+{
+    struct srv_guard_slot *slot = srv_worker_slot(c);
+    if (slot)
+        srv_guard_closed(slot);
 }
 
 /* Writes a formatted snapshot, growing the buffer until it fits. */
@@ -104,7 +141,8 @@ static void reply_snapshot(struct srv *s, struct mg_connection *c, const struct 
 {
     struct srv_reply rep = {0};
     struct admin_thread scratch = {0};
-    struct admin_thread *at = mg_get_thread_pointer(c);
+    struct srv_worker *w = mg_get_thread_pointer(c);
+    struct admin_thread *at = w ? w->admin : NULL;
     if (!at)
         at = &scratch;
     if (!at->st)
@@ -162,16 +200,51 @@ bool srv_admin_token_ok(const char *want, const char *authorization)
     return diff == 0;
 }
 
+bool srv_admin_origin_ok(const char *origin, const char *bind_addr, int port, const char *host)
+{
+    if (!origin)
+        return true; /* not a browser's cross-site request: curl, Prometheus, the console */
+    char own[96];
+    static const char *const loopback[] = {"127.0.0.1", "localhost"};
+    snprintf(own, sizeof(own), "http://%s:%d", bind_addr, port);
+    if (!strcasecmp(origin, own))
+        return true;
+    bool any = !strcmp(bind_addr, "0.0.0.0");
+    if (any || !strncmp(bind_addr, "127.", 4))
+        for (size_t i = 0; i < sizeof(loopback) / sizeof(loopback[0]); i++) {
+            snprintf(own, sizeof(own), "http://%s:%d", loopback[i], port);
+            if (!strcasecmp(origin, own))
+                return true;
+        }
+    /* Bound to every address, the page's own address is whichever the browser used, which it
+     * names in Host; a page served by another site carries that site's origin instead. */
+    if (any && host && *host) {
+        snprintf(own, sizeof(own), "http://%s", host);
+        return !strcasecmp(origin, own);
+    }
+    return false;
+}
+
 static int on_admin_request(struct mg_connection *c)
 {
     const struct mg_request_info *ri = mg_get_request_info(c);
     struct srv *s = ri->user_data;
     struct srv_reply rep = {0};
+    struct srv_guard_slot *slot = srv_worker_slot(c);
+    if (slot) {
+        srv_guard_set(slot, SRV_GUARD_WORK, clock_now_us());
+        srv_guard_peer(slot, ri->remote_addr); /* for the per-client cap */
+    }
     const char *path = ri->local_uri ? ri->local_uri : "";
     bool get = !strcmp(ri->request_method, "GET") || !strcmp(ri->request_method, "HEAD");
     bool known =
         !strcmp(path, "/api/stats") || !strcmp(path, "/metrics") || !strcmp(path, "/api/health");
-    if (!known) {
+    /* No CORS, ever: a page from another origin may not read the admin API, and one that sends
+     * a request anyway (a form post, an image) is refused before anything runs. */
+    if (!srv_admin_origin_ok(srv_http_header(ri, "Origin"), s->cfg.admin_bind_addr, s->admin_port,
+                             srv_http_header(ri, "Host"))) {
+        srv_http_error(c, ri, 403, "cross-origin requests are refused", NULL, &rep);
+    } else if (!known) {
         srv_http_error(c, ri, 404, "not found", NULL, &rep);
     } else if (!get) {
         srv_http_error(c, ri, 405, "method not allowed", "Allow: GET, HEAD\r\n", &rep);
@@ -183,17 +256,44 @@ static int on_admin_request(struct mg_connection *c)
                        "WWW-Authenticate: Bearer\r\n", &rep);
     } else {
         reply_snapshot(s, c, ri, !strcmp(path, "/metrics"));
-        return 200;
+        rep.status = 200;
     }
+    if (slot)
+        srv_guard_set(slot, SRV_GUARD_HEAD, clock_now_us());
     return rep.status;
 }
 
 int srv_admin_start(struct srv *s, char *err, size_t errlen)
 {
     char listen[128], threads[16], rto[16];
+    unsigned nthreads = s->cfg.admin_threads ? s->cfg.admin_threads : 1;
+    unsigned timeout_ms = s->cfg.admin_request_timeout_ms ? s->cfg.admin_request_timeout_ms : 2000;
     snprintf(listen, sizeof(listen), "%s:%d", s->cfg.admin_bind_addr, s->cfg.admin_port);
-    snprintf(threads, sizeof(threads), "%u", s->cfg.admin_threads ? s->cfg.admin_threads : 1);
-    snprintf(rto, sizeof(rto), "%u", s->cfg.request_timeout_ms);
+    snprintf(threads, sizeof(threads), "%u", nthreads);
+    snprintf(rto, sizeof(rto), "%u", timeout_ms);
+    /* Short deadlines: the admin API answers small GETs from the operator's tools, so a client
+     * that takes longer than this to ask is not one of them. Pressure starts one worker in
+     * eight (at least one) short of full. */
+    struct srv_guard_config gc = {
+        .name = "admin pool",
+        .threads = nthreads,
+        .header_timeout_us =
+            (uint64_t)(s->cfg.header_timeout_ms < timeout_ms ? s->cfg.header_timeout_ms
+                                                             : timeout_ms) *
+            1000u,
+        .busy_high = nthreads - (nthreads / 8 > 1 ? nthreads / 8 : 1),
+        .shed_grace_us = (uint64_t)s->cfg.shed_grace_ms * 1000u,
+        .per_client_max = s->cfg.admin_client_max,
+        .log = s->cfg.log,
+        .log_arg = s->cfg.log_arg,
+    };
+    if (gc.busy_high < 1)
+        gc.busy_high = 1;
+    s->admin_guard = srv_guard_new(&gc);
+    if (!s->admin_guard) {
+        snprintf(err, errlen, "out of memory (admin connection guard)");
+        return -1;
+    }
     const char *opts[] = {
         "listening_ports",
         listen,
@@ -202,7 +302,7 @@ int srv_admin_start(struct srv *s, char *err, size_t errlen)
         "enable_keep_alive",
         "yes",
         "keep_alive_timeout_ms",
-        "5000",
+        rto,
         "request_timeout_ms",
         rto,
         "tcp_nodelay",
@@ -220,6 +320,8 @@ int srv_admin_start(struct srv *s, char *err, size_t errlen)
     cb.begin_request = on_admin_request;
     cb.init_thread = on_admin_init_thread;
     cb.exit_thread = on_admin_exit_thread;
+    cb.init_connection = on_admin_init_connection;
+    cb.connection_close = on_admin_connection_close;
     char reason[160];
     s->admin_ctx = srv_mg_start(s, &cb, opts, reason, sizeof(reason));
     if (!s->admin_ctx) {
@@ -230,5 +332,9 @@ int srv_admin_start(struct srv *s, char *err, size_t errlen)
     struct mg_server_port ports[2];
     int n = mg_get_server_ports(s->admin_ctx, 2, ports);
     s->admin_port = n > 0 ? ports[0].port : -1;
+    if (srv_guard_start(s->admin_guard) < 0) {
+        snprintf(err, errlen, "cannot start the admin connection guard thread");
+        return -1;
+    }
     return 0;
 }

@@ -90,6 +90,16 @@ size_t srv_stats_json(const struct srv_stats *st, bool timeline, char *buf, size
     jsonw_obj_begin(&w, "connections");
     jsonw_u64(&w, "open", st->connections_open);
     jsonw_u64(&w, "total", st->connections_total);
+    jsonw_obj_begin(&w, "shed");
+    jsonw_u64(&w, "header_timeout", st->shed_header_timeout);
+    jsonw_u64(&w, "body_timeout", st->shed_body_timeout);
+    jsonw_u64(&w, "pressure", st->shed_pressure);
+    jsonw_obj_end(&w);
+    jsonw_obj_begin(&w, "admin_shed");
+    jsonw_u64(&w, "header_timeout", st->admin_shed_header_timeout);
+    jsonw_u64(&w, "pressure", st->admin_shed_pressure);
+    jsonw_u64(&w, "per_client", st->admin_shed_per_client);
+    jsonw_obj_end(&w);
     jsonw_obj_end(&w);
     jsonw_obj_begin(&w, "cache");
     jsonw_u64(&w, "hits", st->cache_hits);
@@ -203,6 +213,20 @@ size_t srv_stats_prometheus(const struct srv_stats *st, char *buf, size_t cap)
     add(&t, "tierbench_connections_open %llu\n", (unsigned long long)st->connections_open);
     help(&t, "tierbench_connections_total", "counter", "Client connections accepted.");
     add(&t, "tierbench_connections_total %llu\n", (unsigned long long)st->connections_total);
+    help(&t, "tierbench_connections_shed_total", "counter",
+         "Connections the connection guard closed, by pool and reason.");
+    add(&t, "tierbench_connections_shed_total{pool=\"main\",reason=\"header_timeout\"} %llu\n",
+        (unsigned long long)st->shed_header_timeout);
+    add(&t, "tierbench_connections_shed_total{pool=\"main\",reason=\"body_timeout\"} %llu\n",
+        (unsigned long long)st->shed_body_timeout);
+    add(&t, "tierbench_connections_shed_total{pool=\"main\",reason=\"pressure\"} %llu\n",
+        (unsigned long long)st->shed_pressure);
+    add(&t, "tierbench_connections_shed_total{pool=\"admin\",reason=\"header_timeout\"} %llu\n",
+        (unsigned long long)st->admin_shed_header_timeout);
+    add(&t, "tierbench_connections_shed_total{pool=\"admin\",reason=\"pressure\"} %llu\n",
+        (unsigned long long)st->admin_shed_pressure);
+    add(&t, "tierbench_connections_shed_total{pool=\"admin\",reason=\"per_client\"} %llu\n",
+        (unsigned long long)st->admin_shed_per_client);
     help(&t, "tierbench_cache_requests_total", "counter", "Exchange-rate cache lookups by result.");
     add(&t, "tierbench_cache_requests_total{result=\"hit\"} %llu\n",
         (unsigned long long)st->cache_hits);

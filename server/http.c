@@ -14,6 +14,12 @@
 
 #define REPLY_BUF_BYTES 16384
 
+/* Debian's libcivetweb adds mg_disable_keep_alive (its patch "webdav-uploads"); upstream 1.15
+ * has no public way to make CivetWeb close a connection after a handler's answer. Weak, so the
+ * server also links against an upstream build: there a request whose body was left unread
+ * still closes (CivetWeb will not parse what follows it), and the client is told to close. */
+void mg_disable_keep_alive(struct mg_connection *conn) __attribute__((weak));
+
 const char *srv_http_reason(int status)
 {
     switch (status) {
@@ -33,8 +39,14 @@ const char *srv_http_reason(int status)
         return "Not Found";
     case 405:
         return "Method Not Allowed";
+    case 408:
+        return "Request Timeout";
     case 413:
         return "Content Too Large";
+    case 429:
+        return "Too Many Requests";
+    case 431:
+        return "Request Header Fields Too Large";
     case 500:
         return "Internal Server Error";
     case 503:
@@ -70,6 +82,43 @@ static bool has_token(const char *value, const char *token)
             return true;
     }
     return false;
+}
+
+/* A plain decimal number of at most 18 digits (so it fits an int64 with room). */
+static bool plain_decimal(const char *v)
+{
+    size_t n = 0;
+    for (; v[n]; n++)
+        if (v[n] < '0' || v[n] > '9')
+            return false;
+    return n > 0 && n <= 18;
+}
+
+const char *srv_http_framing_error(const struct mg_request_info *ri)
+{
+    const char *cl = NULL, *te = NULL;
+    int ncl = 0, nte = 0;
+    for (int i = 0; i < ri->num_headers; i++) {
+        if (!strcasecmp(ri->http_headers[i].name, "Content-Length")) {
+            cl = ri->http_headers[i].value;
+            ncl++;
+        } else if (!strcasecmp(ri->http_headers[i].name, "Transfer-Encoding")) {
+            te = ri->http_headers[i].value;
+            nte++;
+        }
+    }
+    /* CivetWeb reads the first Content-Length with strtoll (so "12abc" is 12 and a second
+     * header is ignored) and lets chunked win over Content-Length: a proxy that reads either
+     * differently would see another request boundary. RFC 9112 6.3 says reject both. */
+    if (ncl > 1)
+        return "more than one Content-Length";
+    if (cl && !plain_decimal(cl))
+        return "Content-Length is not a plain decimal number";
+    if (te && cl)
+        return "Transfer-Encoding with Content-Length";
+    if (nte > 1 || (te && strcasecmp(te, "chunked")))
+        return "only one Transfer-Encoding, chunked, is supported";
+    return NULL;
 }
 
 bool srv_http_keep_alive(const struct mg_request_info *ri)
@@ -149,7 +198,10 @@ void srv_http_reply(struct mg_connection *c, const struct mg_request_info *ri, i
                     size_t body_len, bool close, struct srv_reply *rep)
 {
     char buf[REPLY_BUF_BYTES];
+    close = close || rep->close;
     bool keep = !close && srv_http_keep_alive(ri);
+    if (close && mg_disable_keep_alive)
+        mg_disable_keep_alive(c);
     bool no_body = status == 304 || status == 204 || status < 200;
     bool head = ri->request_method && !strcmp(ri->request_method, "HEAD");
     if (status < 100 || status > 999)

@@ -242,7 +242,13 @@ static void handle_echo_post(struct srv *s, struct mg_connection *c,
         srv_http_error(c, ri, 500, "out of memory", NULL, rep);
         return;
     }
+    /* The connection guard times the body from here (request_timeout_ms) and may shed it when
+     * the pool is nearly full: mg_read then returns what came, and the answer is 408. */
+    struct srv_guard_slot *slot = srv_worker_slot(c);
+    if (slot)
+        srv_guard_set(slot, SRV_GUARD_BODY, clock_now_us());
     size_t len = 0;
+    bool ended = false; /* the stream ended or failed before the body did */
     for (;;) {
         if (len == cap) {
             if (declared >= 0 || cap > max)
@@ -255,13 +261,21 @@ static void handle_echo_post(struct srv *s, struct mg_connection *c,
             cap = ncap;
         }
         int n = mg_read(c, buf + len, cap - len);
+        if (n < 0 || (n == 0 && declared >= 0))
+            ended = true;
         if (n <= 0)
             break;
         len += (size_t)n;
     }
+    if (slot)
+        srv_guard_set(slot, SRV_GUARD_WORK, clock_now_us());
     rep->bytes_in = len;
     if (len > max) {
         reply_too_large(c, ri, max, rep);
+    } else if (ended || (declared >= 0 && len < (size_t)declared)) {
+        rep->close = true;
+        srv_http_error(c, ri, 408, "request body incomplete (too slow, or the client stopped)",
+                       NULL, rep);
     } else {
         const char *ctype = srv_http_header(ri, "Content-Type");
         srv_http_reply(c, ri, 200, ctype ? ctype : "application/octet-stream", NULL, buf, len,

@@ -29,15 +29,19 @@ typedef void srv_log_fn(void *arg, enum srv_log_level level, const char *msg);
 struct srv_config {
     const char *bind_addr;       /* IPv4 address to listen on ("127.0.0.1") */
     int port;                    /* 9000; 0 = an ephemeral port (read it with srv_port) */
-    unsigned threads;            /* worker threads; each open keep-alive connection holds one */
+    unsigned threads;            /* worker threads; each open connection holds one (see the
+                                    connection guard below) */
     const char *docroot;         /* static files; NULL = srv_docroot_default() */
     const char *admin_bind_addr; /* "127.0.0.1" */
     int admin_port;              /* 9001; 0 = ephemeral; -1 = no admin API */
-    unsigned admin_threads;      /* worker threads of the admin context (4) */
+    unsigned admin_threads;      /* worker threads of the admin context (16): more than
+                                    admin_client_max, so one client cannot hold them all */
     const char *admin_token;     /* bearer token the admin API requires; NULL or "" = none */
-    const char *access_log_path; /* CivetWeb access log file; NULL = none */
-    unsigned keep_alive_ms;      /* idle time before a keep-alive connection is closed */
-    unsigned request_timeout_ms; /* time allowed to receive a request or send a response */
+    const char *access_log_path; /* access log (CivetWeb's line format); NULL = none */
+    unsigned keep_alive_ms;      /* idle time before a keep-alive connection is closed: from
+                                    the end of one answer to the next complete request head */
+    unsigned request_timeout_ms; /* a request body must be complete this long after its head;
+                                    also CivetWeb's limit on a stalled read or write */
     uint64_t max_body_bytes;     /* larger POST bodies get 413 */
     unsigned max_header_bytes;   /* request line + headers; larger requests are refused */
     bool cache_enabled;          /* the exchange-rate LRU/TTL cache */
@@ -49,11 +53,24 @@ struct srv_config {
     srv_log_fn *log;             /* where the server's log lines go; NULL = nowhere (the server
                                     itself never writes to stdout or stderr) */
     void *log_arg;               /* passed to log */
+
+    /* The connection guard (guard.c): CivetWeb holds a worker per open connection, so these
+     * keep slow and idle clients from holding the pool. */
+    unsigned header_timeout_ms;        /* accept to the first complete request head (2000) */
+    unsigned shed_grace_ms;            /* when a pool is nearly full (all but 1/16 of its
+                                          workers hold connections), connections that waited on
+                                          their client longer than this are closed, oldest
+                                          first (25) */
+    unsigned admin_request_timeout_ms; /* the admin pool's request and keep-alive timeout, and
+                                          its head deadline (2000) */
+    unsigned admin_client_max;         /* connections per client address on the admin port;
+                                          past it that address's oldest waiting ones close (4) */
 };
 
-/* Defaults: 127.0.0.1:9000, 256 threads, admin 127.0.0.1:9001 (4 threads), keep-alive 5000 ms,
- * request timeout 30000 ms, body 1 MiB, headers 16 KiB, cache on (TTL 60 s, 1000 entries),
- * exchange work 200 us, stats on, SCHED_BATCH workers, no log callback. */
+/* Defaults: 127.0.0.1:9000, 256 threads, admin 127.0.0.1:9001 (16 threads, 4 connections per
+ * client address, 2000 ms timeouts), keep-alive 5000 ms, request timeout 30000 ms, header
+ * timeout 2000 ms, shed grace 25 ms, body 1 MiB, headers 16 KiB, cache on (TTL 60 s, 1000
+ * entries), exchange work 200 us, stats on, SCHED_BATCH workers, no log callback. */
 void srv_config_default(struct srv_config *cfg);
 
 /* The bundled site: $TIERBENCH_DOCROOT, else <exe dir>/../share/tierbench/public, else
@@ -65,12 +82,19 @@ int srv_docroot_default(char *out, size_t outlen);
 struct srv;
 
 /* Starts the main and admin CivetWeb contexts. On success *out owns the server and 0 is
- * returned; on failure a negative value and a one-line reason in err. Does not touch signal
- * dispositions except what CivetWeb itself does (it ignores SIGPIPE). */
+ * returned; on failure a negative value and a one-line reason in err. Signal dispositions:
+ * CivetWeb ignores SIGPIPE; the connection guard installs a do-nothing SIGURG handler when
+ * SIGURG has none (it signals workers to end their waits; see server/guard.c) and unblocks
+ * SIGURG in the worker threads. Nothing else. */
 int srv_start(const struct srv_config *cfg, struct srv **out, char *err, size_t errlen);
 /* Stops accepting, lets in-flight requests finish (delay/work handlers cut their wait short),
  * joins every thread and frees everything. NULL is accepted. */
 void srv_stop(struct srv *s);
+/* Reopens the access log (cfg.access_log_path) under the same name, for log rotation: lines
+ * written after it returns go to the file now at that path. Any thread (cli/serve.c calls it
+ * on SIGHUP). 0 on success, also when there is no access log (*reopened is then false); -1
+ * and the reason in err when the file cannot be opened (the old one stays in use). */
+int srv_reopen_logs(struct srv *s, bool *reopened, char *err, size_t errlen);
 /* The bound ports (useful with port 0). srv_admin_port is -1 when the admin API is off. */
 int srv_port(const struct srv *s);
 int srv_admin_port(const struct srv *s);
@@ -152,6 +176,11 @@ struct srv_stats {
     unsigned threads_busy;     /* inside a request right now */
     uint64_t connections_open; /* accepted and not yet closed (each holds a thread) */
     uint64_t connections_total;
+    /* Connections the guard closed since start, main pool: a first request head not complete
+     * in header_timeout_ms, a body not complete in request_timeout_ms, shed while the pool was
+     * nearly full; admin pool: the same plus past admin_client_max. */
+    uint64_t shed_header_timeout, shed_body_timeout, shed_pressure;
+    uint64_t admin_shed_header_timeout, admin_shed_pressure, admin_shed_per_client;
     uint64_t cache_hits, cache_misses, cache_entries;
     double cpu_user_s, cpu_system_s; /* the whole process */
     uint64_t rss_bytes;

@@ -86,17 +86,117 @@ void srv_stats_collect(struct srv_stats_rec *r, uint64_t now_us);
  * threads_busy fields of out (from srv_stats_new) as of now_us; the rest is left alone. */
 void srv_stats_fill(struct srv_stats_rec *r, uint64_t now_us, struct srv_stats *out);
 
+/* ---- guard.c: deadlines and shedding for a thread-per-connection pool ------------------------ */
+/* One guard per CivetWeb context. Each worker thread owns a slot (srv_guard_slot_add from its
+ * init_thread callback) and reports through it what its connection waits for; a watchdog
+ * thread ends the waits that overstay by sending the worker SRV_GUARD_SIGNAL, which makes
+ * CivetWeb's poll() fail and the connection close (guard.c says why this and not the socket:
+ * CivetWeb does not expose it). */
+
+/* Its default action is to ignore it, and nothing else in the server uses it. */
+#define SRV_GUARD_SIGNAL SIGURG
+
+enum srv_guard_state {
+    SRV_GUARD_FREE, /* no connection */
+    SRV_GUARD_HEAD, /* waiting for a request head: the first one, or the next on keep-alive */
+    SRV_GUARD_BODY, /* a handler is reading the request body */
+    SRV_GUARD_WORK, /* a handler is working or writing: never shed */
+};
+
+/* Why a connection was shed; counters are indexed by it. */
+enum srv_shed_reason {
+    SRV_SHED_NONE,
+    SRV_SHED_HEADER_TIMEOUT, /* first request head incomplete header_timeout after accept */
+    SRV_SHED_BODY_TIMEOUT,   /* request body incomplete body_timeout after its head */
+    SRV_SHED_PRESSURE,       /* pool nearly full, waited on its client longer than shed_grace */
+    SRV_SHED_PER_CLIENT,     /* its address held more than per_client_max connections */
+    SRV_SHED__COUNT
+};
+
+struct srv_guard_config {
+    const char *name;           /* for log lines: "main pool", "admin pool" */
+    unsigned threads;           /* worker threads of the context */
+    uint64_t header_timeout_us; /* 0: none */
+    uint64_t body_timeout_us;   /* 0: none */
+    unsigned busy_high;         /* open connections at which pressure shedding starts; 0: never */
+    uint64_t shed_grace_us;     /* under pressure, waiting connections younger than this stay */
+    unsigned per_client_max;    /* connections per client address; 0: no cap */
+    srv_log_fn *log;            /* a warning when pressure starts and ends; NULL: none */
+    void *log_arg;
+};
+
+struct srv_guard;
+struct srv_guard_slot;
+
+/* Installs a handler for SRV_GUARD_SIGNAL that does nothing (unless the process already has
+ * one): a signal whose action is "ignore" would not interrupt poll(). Process-wide; srv_start
+ * calls it. 0 or -1. */
+int srv_guard_signal_setup(void);
+/* NULL when out of memory. */
+struct srv_guard *srv_guard_new(const struct srv_guard_config *cfg);
+/* Starts the watchdog thread. 0 or -1. */
+int srv_guard_start(struct srv_guard *g);
+/* Stops the watchdog (before mg_stop: nothing is shed while CivetWeb winds down). NULL and a
+ * guard that never started are accepted. */
+void srv_guard_stop(struct srv_guard *g);
+/* Stops the watchdog and frees the guard and every slot; after mg_stop. NULL is accepted. */
+void srv_guard_free(struct srv_guard *g);
+/* A slot for the calling worker thread (from init_thread: the kicks go to this thread, and
+ * SRV_GUARD_SIGNAL is unblocked in it), owned by g. NULL when out of memory (that worker's
+ * connections then go unguarded). */
+struct srv_guard_slot *srv_guard_slot_add(struct srv_guard *g);
+/* The slot's worker only: a connection was accepted (init_connection, where CivetWeb does not
+ * tell the client's address yet); its address, from its first request head (IPv4 text; later
+ * calls are cheap); its state changes (HEAD after each answer, BODY while reading a body, WORK
+ * from the request head on); it closed (connection_close). */
+void srv_guard_opened(struct srv_guard_slot *sl, uint64_t now_us);
+void srv_guard_peer(struct srv_guard_slot *sl, const char *remote_addr);
+void srv_guard_set(struct srv_guard_slot *sl, enum srv_guard_state state, uint64_t now_us);
+void srv_guard_closed(struct srv_guard_slot *sl);
+/* Connections shed so far, by reason. Any thread; g NULL gives zeros. */
+void srv_guard_counts(const struct srv_guard *g, uint64_t shed[SRV_SHED__COUNT]);
+
+/* What the policy sees of one connection, and what it decides. */
+struct srv_guard_view {
+    struct srv_guard_slot *slot; /* opaque to the policy */
+    uint64_t gen;                /* opaque to the policy */
+    enum srv_guard_state state;
+    uint64_t since_us;         /* when the state began (<= now_us) */
+    bool first;                /* no request answered yet */
+    uint32_t peer_ip;          /* the client's address, network byte order; 0: not known yet (such
+                                  connections are not counted against a cap) */
+    enum srv_shed_reason shed; /* out: why to shed it, or SRV_SHED_NONE */
+};
+
+/* The policy, pure (tests inject the clock): sets v[i].shed for each connection (v is
+ * reordered), *pressure when the connections not FREE reach busy_high, and returns when a
+ * pass is next due (the earliest deadline or grace end, at most 500 ms after now_us). */
+uint64_t srv_guard_decide(const struct srv_guard_config *cfg, struct srv_guard_view *v, size_t n,
+                          uint64_t now_us, bool *pressure);
+
+/* What every worker thread of either pool carries (mg_get_thread_pointer). */
+struct srv_worker {
+    struct srv_stats_thread *stats; /* main pool: its stats block; NULL when none */
+    struct srv_guard_slot *slot;    /* NULL: unguarded */
+    void *admin;                    /* admin pool: its scratch (admin.c) */
+};
+
 /* ---- admin.c -------------------------------------------------------------------------------- */
 
 /* Whether an Authorization header value is "Bearer <want>". want NULL or "" accepts anything.
  * The token is compared in constant time: every byte of want is compared whatever the header
  * holds, with no early exit, so the time does not tell how much of a guess was right. */
 bool srv_admin_token_ok(const char *want, const char *authorization);
+/* Whether a request's Origin header (NULL: none, which passes) is the admin API's own origin:
+ * http://bind_addr:port, or http://127.0.0.1:port and http://localhost:port when bound to a
+ * loopback address or to 0.0.0.0; bound to 0.0.0.0 also http://<Host header>. Case-insensitive. */
+bool srv_admin_origin_ok(const char *origin, const char *bind_addr, int port, const char *host);
 
 /* ---- the server object, shared by srv.c, routes.c, static.c, http.c and admin.c ----------- */
 
 #include <limits.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdatomic.h>
 
 struct mg_callbacks;
@@ -129,6 +229,10 @@ struct srv {
     bool collector_running;
     pthread_mutex_t collector_lock;
     pthread_cond_t collector_cond;
+    struct srv_guard *guard;       /* the main pool's deadlines and shedding */
+    struct srv_guard *admin_guard; /* the admin pool's */
+    int access_fd;                 /* the access log, O_APPEND; -1: none */
+    pthread_rwlock_t access_lock;  /* writers share it; srv_reopen_logs takes it alone */
 };
 
 /* ---- srv.c: connection counting, log lines ---------------------------------------------- */
@@ -148,6 +252,9 @@ struct mg_context *srv_mg_start(struct srv *s, struct mg_callbacks *cb, const ch
 void srv_log(const struct srv *s, enum srv_log_level level, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
+/* The connection-guard slot of the worker serving c, or NULL (see guard.c). */
+struct srv_guard_slot *srv_worker_slot(const struct mg_connection *c);
+
 /* What a handler did, for the stats. */
 struct srv_reply {
     int status;
@@ -155,18 +262,26 @@ struct srv_reply {
     uint64_t bytes_in;  /* request body bytes read */
     bool timed;         /* set by the caller: fill ready_us */
     uint64_t ready_us;  /* when the complete response was handed to send(), if timed */
+    bool close;         /* set by the caller: answer with Connection: close, then close */
 };
 
 /* http.c: responses. extra_headers is "" or complete "Name: value\r\n" lines. The response
  * goes out in one send when it fits in 16 KiB. HEAD requests get the headers only; so does a
- * NULL body with a body_len, and the caller then writes the body itself. close forces
- * "Connection: close" (used when the request body was left unread). Fills rep. */
+ * NULL body with a body_len, and the caller then writes the body itself. close (or rep->close)
+ * forces "Connection: close" and makes CivetWeb close the connection after this response where
+ * the library can be told so (Debian's build has mg_disable_keep_alive), else a request body
+ * left unread closes it. Fills rep. */
 void srv_http_reply(struct mg_connection *c, const struct mg_request_info *ri, int status,
                     const char *content_type, const char *extra_headers, const void *body,
                     size_t body_len, bool close, struct srv_reply *rep);
 /* {"error":"<msg>"} with the status. */
 void srv_http_error(struct mg_connection *c, const struct mg_request_info *ri, int status,
                     const char *msg, const char *extra_headers, struct srv_reply *rep);
+/* Request framing CivetWeb lets through but a proxy in front might read differently (request
+ * smuggling): more than one Content-Length, one that is not a plain decimal number, a
+ * Transfer-Encoding other than one "chunked", or Transfer-Encoding with Content-Length.
+ * Returns NULL when the framing is sound, else what is wrong (for a 400). */
+const char *srv_http_framing_error(const struct mg_request_info *ri);
 /* Whether the connection stays open after this request, by CivetWeb's own rule: a Connection
  * header decides when present (keep-alive or not), else HTTP/1.1 keeps it and 1.0 does not. */
 bool srv_http_keep_alive(const struct mg_request_info *ri);

@@ -6,6 +6,7 @@
 #include <arpa/inet.h>
 #include <civetweb.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <sched.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -27,11 +28,15 @@ void srv_config_default(struct srv_config *cfg)
         .docroot = NULL,
         .admin_bind_addr = "127.0.0.1",
         .admin_port = 9001,
-        .admin_threads = 4,
+        .admin_threads = 16,
         .admin_token = NULL,
         .access_log_path = NULL,
         .keep_alive_ms = 5000,
         .request_timeout_ms = 30000,
+        .header_timeout_ms = 2000,
+        .shed_grace_ms = 25,
+        .admin_request_timeout_ms = 2000,
+        .admin_client_max = 4,
         .max_body_bytes = 1024 * 1024,
         .max_header_bytes = 16384,
         .cache_enabled = true,
@@ -89,15 +94,22 @@ static int on_begin_request(struct mg_connection *c)
 {
     const struct mg_request_info *ri = mg_get_request_info(c);
     struct srv *s = ri->user_data;
+    struct srv_worker *w = mg_get_thread_pointer(c);
     /* With --no-stats the thread block only carries the busy flag that srv_stop waits on. */
-    struct srv_stats_thread *t = mg_get_thread_pointer(c);
+    struct srv_stats_thread *t = w ? w->stats : NULL;
     bool record = t && s->cfg.stats_enabled;
-    uint64_t start_us = record ? clock_now_us() : 0;
+    uint64_t start_us = clock_now_us();
+    if (w && w->slot)
+        srv_guard_set(w->slot, SRV_GUARD_WORK, start_us);
     if (t)
         srv_stats_busy(t, true);
     struct srv_reply rep = {.status = 500, .timed = record};
     enum srv_route route = srv_route_find(ri->local_uri);
-    if (!srv_route_allows(route, ri->request_method)) {
+    const char *framing = srv_http_framing_error(ri);
+    if (framing) {
+        rep.close = true;
+        srv_http_error(c, ri, 400, framing, NULL, &rep);
+    } else if (!srv_route_allows(route, ri->request_method)) {
         char allow[64];
         snprintf(allow, sizeof(allow), "Allow: %s\r\n", srv_route_allow(route));
         srv_http_error(c, ri, 405, "method not allowed", allow, &rep);
@@ -113,7 +125,15 @@ static int on_begin_request(struct mg_connection *c)
     }
     if (t)
         srv_stats_busy(t, false);
+    if (w && w->slot)
+        srv_guard_set(w->slot, SRV_GUARD_HEAD, clock_now_us());
     return rep.status; /* CivetWeb logs it and sends nothing more */
+}
+
+struct srv_guard_slot *srv_worker_slot(const struct mg_connection *c)
+{
+    const struct srv_worker *w = mg_get_thread_pointer(c);
+    return w ? w->slot : NULL;
 }
 
 static void *on_init_thread(const struct mg_context *ctx, int thread_type)
@@ -121,6 +141,11 @@ static void *on_init_thread(const struct mg_context *ctx, int thread_type)
     struct srv *s = mg_get_user_data(ctx);
     if (thread_type != 1 || !s)
         return NULL;
+    struct srv_worker *w = calloc(1, sizeof(*w));
+    if (!w) {
+        srv_log(s, SRV_LOG_WARNING, "out of memory: a worker thread records no stats");
+        return NULL;
+    }
     if (s->cfg.sched_batch) {
         /* Each keep-alive request wakes the worker that holds its connection. As a normal
          * thread the woken worker preempts whoever runs (often the worker that just sent the
@@ -132,10 +157,20 @@ static void *on_init_thread(const struct mg_context *ctx, int thread_type)
         struct sched_param sp = {.sched_priority = 0};
         pthread_setschedparam(pthread_self(), SCHED_BATCH, &sp);
     }
-    struct srv_stats_thread *t = srv_stats_thread_add(s->stats);
-    if (!t)
+    w->stats = srv_stats_thread_add(s->stats);
+    if (!w->stats)
         srv_log(s, SRV_LOG_WARNING, "out of memory: a worker thread records no stats");
-    return t;
+    w->slot = srv_guard_slot_add(s->guard);
+    if (!w->slot)
+        srv_log(s, SRV_LOG_WARNING, "out of memory: a worker's connections go unguarded");
+    return w;
+}
+
+static void on_exit_thread(const struct mg_context *ctx, int thread_type, void *ptr)
+{
+    (void)ctx;
+    (void)thread_type;
+    free(ptr); /* the stats block and the slot belong to the recorder and the guard */
 }
 
 /* Any non-NULL pointer would do as the mark; the server's own address says whose it is. */
@@ -158,6 +193,9 @@ static int on_init_connection(const struct mg_connection *c, void **conn_data)
     *conn_data = NULL;
     if (s)
         srv_conn_opened(s, conn_data);
+    struct srv_guard_slot *slot = srv_worker_slot(c);
+    if (slot)
+        srv_guard_opened(slot, clock_now_us());
     return 0;
 }
 
@@ -169,6 +207,56 @@ static void on_connection_close(const struct mg_connection *c)
     struct srv *s = mg_get_user_data(mg_get_context(c));
     if (s)
         srv_conn_closed(s, mg_get_user_connection_data(c));
+    struct srv_guard_slot *slot = srv_worker_slot(c);
+    if (slot)
+        srv_guard_closed(slot);
+}
+
+/* The access log is tierbench's own file rather than CivetWeb's access_log_file, which CivetWeb
+ * opens and closes for every line: one open descriptor costs far less per request, and
+ * srv_reopen_logs can swap it for log rotation. CivetWeb formats the line. One write per
+ * line on an O_APPEND descriptor, so lines from several workers never interleave. */
+static int on_log_access(const struct mg_connection *c, const char *message)
+{
+    struct srv *s = mg_get_user_data(mg_get_context(c));
+    if (!s || s->access_fd < 0)
+        return 1;
+    char line[4200];
+    size_t n = strlen(message);
+    if (n > sizeof(line) - 1)
+        n = sizeof(line) - 1;
+    memcpy(line, message, n);
+    line[n++] = '\n';
+    pthread_rwlock_rdlock(&s->access_lock);
+    ssize_t w = write(s->access_fd, line, n);
+    pthread_rwlock_unlock(&s->access_lock);
+    (void)w; /* a full disk loses log lines, never requests */
+    return 1;
+}
+
+static int open_log(const char *path)
+{
+    return open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
+}
+
+int srv_reopen_logs(struct srv *s, bool *reopened, char *err, size_t errlen)
+{
+    *reopened = false;
+    if (s->access_fd < 0)
+        return 0;
+    int fd = open_log(s->cfg.access_log_path);
+    if (fd < 0) {
+        snprintf(err, errlen, "%s: %s", s->cfg.access_log_path, strerror(errno));
+        return -1;
+    }
+    /* Writers hold the read side while they write, so the descriptor they use is never closed
+     * under them; dup2 puts the new file behind the same number. */
+    pthread_rwlock_wrlock(&s->access_lock);
+    dup2(fd, s->access_fd);
+    pthread_rwlock_unlock(&s->access_lock);
+    close(fd);
+    *reopened = true;
+    return 0;
 }
 
 void srv_log(const struct srv *s, enum srv_log_level level, const char *fmt, ...)
@@ -264,6 +352,8 @@ int srv_start(const struct srv_config *cfg, struct srv **out, char *err, size_t 
     pthread_mutex_init(&s->collector_lock, NULL);
     pthread_cond_init(&s->collector_cond, NULL);
     pthread_mutex_init(&s->log_lock, NULL);
+    pthread_rwlock_init(&s->access_lock, NULL);
+    s->access_fd = -1;
     s->started_us = clock_now_us();
     s->started_unix_s = clock_wall_unix_s();
 
@@ -296,6 +386,36 @@ int srv_start(const struct srv_config *cfg, struct srv **out, char *err, size_t 
     s->stats = srv_stats_rec_new(s->started_us);
     if (!s->stats) {
         snprintf(err, errlen, "out of memory (stats)");
+        goto fail;
+    }
+    if (cfg->access_log_path && *cfg->access_log_path) {
+        s->access_fd = open_log(cfg->access_log_path);
+        if (s->access_fd < 0) {
+            snprintf(err, errlen, "access log %s: %s", cfg->access_log_path, strerror(errno));
+            goto fail;
+        }
+    }
+    /* Pressure starts when all but a sixteenth of the workers (at least one) hold connections:
+     * the rest stay free for newcomers while the watchdog closes the connections that wait. */
+    struct srv_guard_config gc = {
+        .name = "main pool",
+        .threads = cfg->threads,
+        .header_timeout_us = (uint64_t)cfg->header_timeout_ms * 1000u,
+        .body_timeout_us = (uint64_t)cfg->request_timeout_ms * 1000u,
+        .busy_high = cfg->threads - (cfg->threads / 16 > 1 ? cfg->threads / 16 : 1),
+        .shed_grace_us = (uint64_t)cfg->shed_grace_ms * 1000u,
+        .log = cfg->log,
+        .log_arg = cfg->log_arg,
+    };
+    if (gc.busy_high < 1)
+        gc.busy_high = 1;
+    s->guard = srv_guard_new(&gc);
+    if (!s->guard) {
+        snprintf(err, errlen, "out of memory (connection guard)");
+        goto fail;
+    }
+    if (srv_guard_signal_setup() < 0) {
+        snprintf(err, errlen, "cannot install the connection guard's signal handler");
         goto fail;
     }
 
@@ -336,19 +456,18 @@ int srv_start(const struct srv_config *cfg, struct srv **out, char *err, size_t 
     opts[o++] = "connection_queue";
     opts[o++] = "256";
     opts[o++] = "listen_backlog";
-    opts[o++] = "1024";
-    if (cfg->access_log_path && *cfg->access_log_path) {
-        opts[o++] = "access_log_file";
-        opts[o++] = cfg->access_log_path;
-    }
+    opts[o++] = "4096";
     opts[o] = NULL;
 
     struct mg_callbacks cb;
     memset(&cb, 0, sizeof(cb));
     cb.begin_request = on_begin_request;
     cb.init_thread = on_init_thread;
+    cb.exit_thread = on_exit_thread;
     cb.init_connection = on_init_connection;
     cb.connection_close = on_connection_close;
+    if (s->access_fd >= 0)
+        cb.log_access = on_log_access;
     char reason[160];
     s->ctx = srv_mg_start(s, &cb, opts, reason, sizeof(reason));
     if (!s->ctx) {
@@ -357,6 +476,10 @@ int srv_start(const struct srv_config *cfg, struct srv **out, char *err, size_t 
         goto fail;
     }
     s->port = read_port(s->ctx);
+    if (srv_guard_start(s->guard) < 0) {
+        snprintf(err, errlen, "cannot start the connection guard thread");
+        goto fail;
+    }
     if (cfg->admin_port >= 0 && srv_admin_start(s, err, errlen) < 0)
         goto fail;
     if (cfg->stats_enabled) {
@@ -429,10 +552,18 @@ void srv_stop(struct srv *s)
         while (srv_stats_busy_count(s->stats) > 0 && clock_now_us() < deadline_us)
             clock_sleep_us(2000);
     }
+    /* The watchdogs stop first: nothing is shed while CivetWeb winds down. */
+    srv_guard_stop(s->admin_guard);
+    srv_guard_stop(s->guard);
     if (s->admin_ctx)
         stop_ctx(s->admin_ctx, s->cfg.admin_bind_addr, s->admin_port);
     if (s->ctx)
         stop_ctx(s->ctx, s->cfg.bind_addr, s->port); /* joins workers after in-flight requests */
+    srv_guard_free(s->admin_guard);
+    srv_guard_free(s->guard);
+    if (s->access_fd >= 0)
+        close(s->access_fd);
+    pthread_rwlock_destroy(&s->access_lock);
     srv_stats_rec_free(s->stats);
     srv_cache_free(s->cache);
     srv_gzcache_free(s->gzcache);

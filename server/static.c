@@ -182,7 +182,9 @@ void srv_static_handle(struct srv *s, struct mg_connection *c, const struct mg_r
     const char *uri = ri->local_uri_raw ? ri->local_uri_raw : ri->local_uri;
     int rc = srv_static_resolve(s->docroot_real, uri, path, sizeof(path));
     if (rc == -1) {
-        srv_http_error(c, ri, 400, "bad path", NULL, rep);
+        /* ".." segments, backslashes, hidden names and symlinks out of the docroot: refused
+         * whether or not something is there, so the answer tells nothing about the disk. */
+        srv_http_error(c, ri, 403, "forbidden path", NULL, rep);
         return;
     }
     int fd = rc == 0 ? open(path, O_RDONLY | O_CLOEXEC) : -1;

@@ -816,6 +816,190 @@ START_TEST(test_admin_token_compare_time_does_not_depend_on_where_a_guess_differ
 }
 END_TEST
 
+/* ---- the connection guard's policy (guard.c), the framing checks, the admin Origin rule ----- */
+
+static struct srv_guard_config guard_cfg(void)
+{
+    return (struct srv_guard_config){
+        .name = "test",
+        .threads = 8,
+        .header_timeout_us = 2000000,
+        .body_timeout_us = 30000000,
+        .busy_high = 7,
+        .shed_grace_us = 25000,
+    };
+}
+
+/* A view with a distinct slot pointer per index, so tests can find entries after sorting. */
+static struct srv_guard_view gview(uintptr_t id, enum srv_guard_state st, uint64_t since_us,
+                                   bool first, uint32_t ip)
+{
+    return (struct srv_guard_view){.slot = (struct srv_guard_slot *)id,
+                                   .state = st,
+                                   .since_us = since_us,
+                                   .first = first,
+                                   .peer_ip = ip};
+}
+
+static enum srv_shed_reason shed_of(const struct srv_guard_view *v, size_t n, uintptr_t id)
+{
+    for (size_t i = 0; i < n; i++)
+        if (v[i].slot == (struct srv_guard_slot *)id)
+            return v[i].shed;
+    ck_abort_msg("view %lu missing", (unsigned long)id);
+    return SRV_SHED_NONE;
+}
+
+START_TEST(test_guard_sheds_a_first_head_only_after_the_header_timeout)
+{
+    struct srv_guard_config cfg = guard_cfg();
+    uint64_t t0 = 1000000000;
+    struct srv_guard_view v[3] = {
+        gview(1, SRV_GUARD_HEAD, t0, true, 0),           /* slowloris: 2 s old */
+        gview(2, SRV_GUARD_HEAD, t0 + 1500000, true, 0), /* 0.5 s old */
+        gview(3, SRV_GUARD_HEAD, t0, false, 0), /* keep-alive: CivetWeb's keep_alive_timeout */
+    };
+    bool pressure;
+    uint64_t next = srv_guard_decide(&cfg, v, 3, t0 + 2000000, &pressure);
+    ck_assert(!pressure);
+    ck_assert_int_eq(shed_of(v, 3, 1), SRV_SHED_HEADER_TIMEOUT);
+    ck_assert_int_eq(shed_of(v, 3, 2), SRV_SHED_NONE);
+    ck_assert_int_eq(shed_of(v, 3, 3), SRV_SHED_NONE);
+    /* The next pass is due when the second head's deadline comes. */
+    ck_assert_uint_eq(next, t0 + 1500000 + 2000000 > t0 + 2000000 + 500000
+                                ? t0 + 2000000 + 500000
+                                : t0 + 1500000 + 2000000);
+}
+END_TEST
+
+START_TEST(test_guard_sheds_a_body_after_the_body_timeout_never_work)
+{
+    struct srv_guard_config cfg = guard_cfg();
+    uint64_t t0 = 1000000000, now = t0 + 31000000;
+    struct srv_guard_view v[2] = {
+        gview(1, SRV_GUARD_BODY, t0, false, 0),
+        gview(2, SRV_GUARD_WORK, t0, false, 0), /* a handler working for 31 s is left alone */
+    };
+    bool pressure;
+    srv_guard_decide(&cfg, v, 2, now, &pressure);
+    ck_assert_int_eq(shed_of(v, 2, 1), SRV_SHED_BODY_TIMEOUT);
+    ck_assert_int_eq(shed_of(v, 2, 2), SRV_SHED_NONE);
+}
+END_TEST
+
+START_TEST(test_guard_under_pressure_sheds_waiting_connections_past_the_grace_only)
+{
+    struct srv_guard_config cfg = guard_cfg();
+    uint64_t now = 1000000000;
+    struct srv_guard_view v[8];
+    /* 7 of 8 workers hold connections: the mark. */
+    v[0] = gview(1, SRV_GUARD_HEAD, now - 100000, true, 0);   /* waited 100 ms for a head */
+    v[1] = gview(2, SRV_GUARD_HEAD, now - 30000, false, 0);   /* idle keep-alive, 30 ms */
+    v[2] = gview(3, SRV_GUARD_BODY, now - 50000, false, 0);   /* body for 50 ms */
+    v[3] = gview(4, SRV_GUARD_HEAD, now - 10000, true, 0);    /* 10 ms: within the grace */
+    v[4] = gview(5, SRV_GUARD_WORK, now - 5000000, false, 0); /* inside a handler */
+    v[5] = gview(6, SRV_GUARD_WORK, now - 100, false, 0);
+    v[6] = gview(7, SRV_GUARD_HEAD, now, true, 0); /* just accepted */
+    v[7] = gview(8, SRV_GUARD_FREE, now - 900000, false, 0);
+    bool pressure;
+    uint64_t next = srv_guard_decide(&cfg, v, 8, now, &pressure);
+    ck_assert(pressure);
+    ck_assert_int_eq(shed_of(v, 8, 1), SRV_SHED_PRESSURE);
+    ck_assert_int_eq(shed_of(v, 8, 2), SRV_SHED_PRESSURE);
+    ck_assert_int_eq(shed_of(v, 8, 3), SRV_SHED_PRESSURE);
+    ck_assert_int_eq(shed_of(v, 8, 4), SRV_SHED_NONE);
+    ck_assert_int_eq(shed_of(v, 8, 5), SRV_SHED_NONE);
+    ck_assert_int_eq(shed_of(v, 8, 6), SRV_SHED_NONE);
+    ck_assert_int_eq(shed_of(v, 8, 7), SRV_SHED_NONE);
+    ck_assert_int_eq(shed_of(v, 8, 8), SRV_SHED_NONE);
+    /* Due again when the 10 ms one reaches the grace. */
+    ck_assert_uint_eq(next, now - 10000 + 25000);
+
+    /* One connection fewer and there is no pressure: nothing is shed for waiting. */
+    for (size_t i = 0; i < 8; i++)
+        v[i] = gview(i + 1, i < 6 ? SRV_GUARD_HEAD : SRV_GUARD_FREE, now - 100000, false, 0);
+    srv_guard_decide(&cfg, v, 8, now, &pressure);
+    ck_assert(!pressure);
+    ck_assert_int_eq(shed_of(v, 8, 1), SRV_SHED_NONE);
+    ck_assert_int_eq(shed_of(v, 8, 2), SRV_SHED_NONE);
+}
+END_TEST
+
+START_TEST(test_guard_per_client_cap_sheds_that_clients_oldest_waiting_ones)
+{
+    struct srv_guard_config cfg = guard_cfg();
+    cfg.per_client_max = 2;
+    cfg.busy_high = 100; /* no pressure in this test */
+    uint64_t now = 1000000000;
+    uint32_t a = 0x0100007f, b = 0x0200007f;
+    struct srv_guard_view v[7] = {
+        gview(1, SRV_GUARD_HEAD, now - 400, false, a), /* a: 4 connections, cap 2 */
+        gview(2, SRV_GUARD_WORK, now - 500, false, a), /* inside a handler: never taken */
+        gview(3, SRV_GUARD_HEAD, now - 300, false, a),
+        gview(4, SRV_GUARD_HEAD, now - 100, false, a),
+        gview(5, SRV_GUARD_HEAD, now - 900, false, b), /* b: 2, at the cap */
+        gview(6, SRV_GUARD_HEAD, now - 800, false, b),
+        gview(7, SRV_GUARD_HEAD, now - 700, true, 0), /* address not known yet: not counted */
+    };
+    bool pressure;
+    srv_guard_decide(&cfg, v, 7, now, &pressure);
+    ck_assert_int_eq(shed_of(v, 7, 1), SRV_SHED_PER_CLIENT); /* a's oldest waiting */
+    ck_assert_int_eq(shed_of(v, 7, 3), SRV_SHED_PER_CLIENT);
+    ck_assert_int_eq(shed_of(v, 7, 4), SRV_SHED_NONE); /* the newest stays */
+    ck_assert_int_eq(shed_of(v, 7, 2), SRV_SHED_NONE);
+    ck_assert_int_eq(shed_of(v, 7, 5), SRV_SHED_NONE);
+    ck_assert_int_eq(shed_of(v, 7, 6), SRV_SHED_NONE);
+    ck_assert_int_eq(shed_of(v, 7, 7), SRV_SHED_NONE);
+}
+END_TEST
+
+static const char *framing(const char *n1, const char *v1, const char *n2, const char *v2)
+{
+    struct mg_request_info ri;
+    memset(&ri, 0, sizeof(ri));
+    ri.http_headers[0].name = n1;
+    ri.http_headers[0].value = v1;
+    ri.http_headers[1].name = n2;
+    ri.http_headers[1].value = v2;
+    ri.num_headers = n1 ? (n2 ? 2 : 1) : 0;
+    return srv_http_framing_error(&ri);
+}
+
+START_TEST(test_framing_rejects_duplicate_or_malformed_length_and_te_with_cl)
+{
+    ck_assert_ptr_null(framing(NULL, NULL, NULL, NULL));
+    ck_assert_ptr_null(framing("Content-Length", "12", "Host", "x"));
+    ck_assert_ptr_null(framing("transfer-encoding", "Chunked", NULL, NULL));
+    ck_assert_ptr_nonnull(framing("Content-Length", "12", "content-length", "12"));
+    ck_assert_ptr_nonnull(framing("Content-Length", "12abc", NULL, NULL));
+    ck_assert_ptr_nonnull(framing("Content-Length", "-1", NULL, NULL));
+    ck_assert_ptr_nonnull(framing("Content-Length", "+5", NULL, NULL));
+    ck_assert_ptr_nonnull(framing("Content-Length", "", NULL, NULL));
+    ck_assert_ptr_nonnull(framing("Content-Length", "1234567890123456789", NULL, NULL));
+    ck_assert_ptr_nonnull(framing("Transfer-Encoding", "chunked", "Content-Length", "5"));
+    ck_assert_ptr_nonnull(framing("Transfer-Encoding", "gzip, chunked", NULL, NULL));
+    ck_assert_ptr_nonnull(framing("Transfer-Encoding", "identity", NULL, NULL));
+    ck_assert_ptr_nonnull(framing("Transfer-Encoding", "chunked", "Transfer-Encoding", "chunked"));
+}
+END_TEST
+
+START_TEST(test_admin_origin_is_accepted_only_from_the_admins_own_origin)
+{
+    ck_assert(srv_admin_origin_ok(NULL, "127.0.0.1", 9001, "127.0.0.1:9001"));
+    ck_assert(srv_admin_origin_ok("http://127.0.0.1:9001", "127.0.0.1", 9001, NULL));
+    ck_assert(srv_admin_origin_ok("http://LOCALHOST:9001", "127.0.0.1", 9001, NULL));
+    ck_assert(!srv_admin_origin_ok("http://127.0.0.1:9000", "127.0.0.1", 9001, NULL));
+    ck_assert(!srv_admin_origin_ok("http://evil.example", "127.0.0.1", 9001, "evil.example"));
+    ck_assert(!srv_admin_origin_ok("null", "127.0.0.1", 9001, NULL));
+    ck_assert(!srv_admin_origin_ok("https://127.0.0.1:9001", "127.0.0.1", 9001, NULL));
+    ck_assert(srv_admin_origin_ok("http://10.1.2.3:9001", "10.1.2.3", 9001, NULL));
+    ck_assert(!srv_admin_origin_ok("http://localhost:9001", "10.1.2.3", 9001, NULL));
+    /* Bound to every address: the address the browser used, as Host names it. */
+    ck_assert(srv_admin_origin_ok("http://10.1.2.3:9001", "0.0.0.0", 9001, "10.1.2.3:9001"));
+    ck_assert(!srv_admin_origin_ok("http://evil.example:9001", "0.0.0.0", 9001, "10.1.2.3:9001"));
+}
+END_TEST
+
 START_TEST(test_config_defaults_match_the_documented_ones)
 {
     struct srv_config c;
@@ -826,6 +1010,14 @@ START_TEST(test_config_defaults_match_the_documented_ones)
     ck_assert_uint_eq(c.cache_entries, 1000);
     ck_assert(c.cache_enabled && c.stats_enabled);
     ck_assert_ptr_null(c.docroot);
+    ck_assert_uint_eq(c.threads, 256);
+    ck_assert_uint_eq(c.admin_threads, 16);
+    ck_assert_uint_eq(c.header_timeout_ms, 2000);
+    ck_assert_uint_eq(c.request_timeout_ms, 30000);
+    ck_assert_uint_eq(c.shed_grace_ms, 25);
+    ck_assert_uint_eq(c.admin_request_timeout_ms, 2000);
+    ck_assert_uint_eq(c.admin_client_max, 4);
+    ck_assert_uint_gt(c.admin_threads, c.admin_client_max);
 }
 END_TEST
 
@@ -864,6 +1056,12 @@ int main(void)
     tcase_add_test(tc, test_log_lines_go_to_the_callback_with_their_level_or_nowhere);
     tcase_add_test(tc, test_admin_token_accepts_only_the_exact_bearer_token);
     tcase_add_test(tc, test_admin_token_compare_time_does_not_depend_on_where_a_guess_differs);
+    tcase_add_test(tc, test_guard_sheds_a_first_head_only_after_the_header_timeout);
+    tcase_add_test(tc, test_guard_sheds_a_body_after_the_body_timeout_never_work);
+    tcase_add_test(tc, test_guard_under_pressure_sheds_waiting_connections_past_the_grace_only);
+    tcase_add_test(tc, test_guard_per_client_cap_sheds_that_clients_oldest_waiting_ones);
+    tcase_add_test(tc, test_framing_rejects_duplicate_or_malformed_length_and_te_with_cl);
+    tcase_add_test(tc, test_admin_origin_is_accepted_only_from_the_admins_own_origin);
     tcase_add_test(tc, test_config_defaults_match_the_documented_ones);
     suite_add_tcase(s, tc);
     return ck_run(s);

@@ -415,7 +415,7 @@ START_TEST(test_traversal_attempts_never_leave_the_docroot)
         snprintf(raw, sizeof(raw), "GET %s HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n",
                  paths[i]);
         request(port, raw, &r);
-        ck_assert_msg(r.status == 400 || r.status == 404, "%s -> %d", paths[i], r.status);
+        ck_assert_msg(r.status == 403 || r.status == 404, "%s -> %d", paths[i], r.status);
         ck_assert_msg(!strstr(r.body, "TOPSECRET"), "%s leaked the file", paths[i]);
     }
     stop();
@@ -808,7 +808,15 @@ START_TEST(test_snapshots_during_load_see_every_request)
         ok += h[i].ok;
     }
     ck_assert_int_eq(ok, CLIENTS * EACH);
-    srv_stats_snapshot(server, st);
+    /* A worker records a request after its answer is sent, so the client can have the last
+     * answer a moment before it is counted: wait (bounded) until no worker is inside one. */
+    for (int i = 0; i < 200; i++) {
+        srv_stats_snapshot(server, st);
+        if (st->threads_busy == 0 && st->total.requests == CLIENTS * EACH)
+            break;
+        struct timespec ts = {.tv_sec = 0, .tv_nsec = 10 * 1000000L};
+        nanosleep(&ts, NULL);
+    }
     ck_assert_uint_eq(st->total.requests, CLIENTS * EACH);
     ck_assert_uint_eq(hist_count(st->total.latency_us), CLIENTS * EACH);
     ck_assert_uint_eq(st->routes[SRV_ROUTE_HEALTH].sample.status_class[2], CLIENTS * EACH);
