@@ -618,7 +618,11 @@ int cli_ab(int argc, char **argv)
         fprintf(stderr, "tierbench ab: %s\n", err);
         goto done;
     }
-    if (cli_watch(run, ab_progress, &prog, &r) != 0) {
+    char *cmdline = cli_cmdline_join(argc, argv);
+    rc = cli_watch(run, ab_progress, &prog, &o.common, cmdline ? cmdline : o.url, &r);
+    cli_live_end(&o.common);
+    free(cmdline);
+    if (rc != 0) {
         fprintf(stderr, "tierbench ab: out of memory\n");
         goto done;
     }
