@@ -58,7 +58,8 @@ static void usage(FILE *f)
                "    --http1.0       Send HTTP/1.0 requests exactly like ab (default HTTP/1.1)\n"
                "    --db PATH       Result store; --no-save: do not save the run\n"
                "    --json FILE|-   Also write the result as JSON\n"
-               "    --label TEXT    Label the run; --tier NAME tags its tier\n");
+               "    --label TEXT    Label the run; --tier NAME tags its tier\n"
+               "    --live          The console's live panel while it runs (on a terminal)\n");
 }
 
 struct ab_opts {

@@ -36,6 +36,7 @@ static void usage(FILE *f)
             "        --no-save          Do not save the run\n"
             "        --json FILE|-      Also write the result as JSON\n"
             "        --label TEXT       Label the run; --tier NAME tags its tier\n"
+            "        --live             The console's live panel while it runs (on a terminal)\n"
             "\n"
             "  Numeric arguments may include a SI unit (1k, 1M, 1G)\n"
             "  Time arguments may include a time unit (2s, 2m, 2h)\n");

@@ -363,8 +363,10 @@ void cons_render(const struct cons_frame *f, struct cons_screen *out);
 /* ==== the threads that fill snapshots ======================================================== */
 
 /* thread.c: starts a thread with every signal blocked, so that SIGINT, SIGTERM and SIGWINCH
- * reach the drawing thread and cut its wait for a key short. Returns pthread_create's result. */
-int cons_thread_start(pthread_t *t, void *(*fn)(void *), void *arg);
+ * reach the drawing thread and cut its wait for a key short. name (at most 15 characters,
+ * "tb-cons-...") shows in top -H and lets bench/console.sh add up the console's CPU time.
+ * Returns pthread_create's result. */
+int cons_thread_start(pthread_t *t, const char *name, void *(*fn)(void *), void *arg);
 /* A condition variable on the monotonic clock (a wall-clock step must not stretch a wait). */
 void cons_cond_init(pthread_cond_t *c);
 /* Waits on c (lock held) at most wait_us. */

@@ -309,7 +309,7 @@ int cons_load_start(const struct cons_load_plan *plan, unsigned interval_ms, str
     snprintf(l->latest.title, sizeof(l->latest.title), "%s", plan->title);
     snprintf(l->latest.label, sizeof(l->latest.label), "%s", plan->label);
     l->seq = 1;
-    if (cons_thread_start(&l->thread, load_main, l) != 0) {
+    if (cons_thread_start(&l->thread, "tb-cons-load", load_main, l) != 0) {
         snprintf(err, errlen, "cannot start the load test's thread");
         cons_load_free(l);
         return -1;

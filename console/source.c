@@ -186,7 +186,7 @@ int cons_source_start(struct srv *server, const char *url, const char *token, un
         cons_source_stop(src);
         return -1;
     }
-    if (cons_thread_start(&src->thread, source_main, src) != 0) {
+    if (cons_thread_start(&src->thread, "tb-cons-sample", source_main, src) != 0) {
         snprintf(err, errlen, "cannot start the sampler thread");
         cons_source_stop(src);
         return -1;

@@ -134,7 +134,7 @@ int cons_store_start(const struct cons_config *cfg, struct cons_store **out)
     st->view.tier_users = NAN;
     pthread_mutex_init(&st->lock, NULL);
     cons_cond_init(&st->cond);
-    if (cons_thread_start(&st->thread, store_main, st) != 0) {
+    if (cons_thread_start(&st->thread, "tb-cons-store", store_main, st) != 0) {
         cons_store_stop(st);
         return -1;
     }

@@ -5,13 +5,15 @@
 
 #include "console/console_int.h"
 
-int cons_thread_start(pthread_t *t, void *(*fn)(void *), void *arg)
+int cons_thread_start(pthread_t *t, const char *name, void *(*fn)(void *), void *arg)
 {
     sigset_t all, old;
     sigfillset(&all);
     pthread_sigmask(SIG_BLOCK, &all, &old);
     int rc = pthread_create(t, NULL, fn, arg);
     pthread_sigmask(SIG_SETMASK, &old, NULL);
+    if (rc == 0)
+        pthread_setname_np(*t, name);
     return rc;
 }
 

@@ -125,12 +125,12 @@ while [ $i -lt 20 ]; do
 	tm send-keys -t tb BSpace
 	i=$((i + 1))
 done
-tm send-keys -t tb -l -- '-c 10 -d 3s'
+tm send-keys -t tb -l -- '-c 10 -d 5s'
 tm send-keys -t tb Enter
-check "the load test starts" wait_for 'Load test: wrk-like -c 10 -d 3s' 3
+check "the load test starts" wait_for 'Load test: wrk-like -c 10 -d 5s' 3
 check "client panel fills (req/s)" wait_for '^Client [1-9][0-9.]*k* req/s' 4
-check "client latency percentiles" grep -q '^Client .*p50 [0-9].*p99 [0-9]' "$T/pane"
-check "progress and ETA" grep -q '%  [0-9.]*s of 3s  ETA' "$T/pane"
+check "client latency percentiles" wait_for '^Client .*p50 [0-9].*p99 [0-9]' 3
+check "progress and ETA" wait_for '%  [0-9.]*s of 5s  ETA' 3
 
 # ---- resizing re-flows the layout -------------------------------------------------------------
 tm resize-window -t tb -x 130 -y 40
@@ -165,7 +165,8 @@ for sig in TERM SEGV; do
 	if [ "$sig" = TERM ]; then
 		check "SIGTERM: exit status 0" [ "$status" = 0 ]
 	else
-		check "SIGSEGV: dies of it (128+11)" [ "$status" = 139 ]
+		# 139 (128+11) normally; a sanitizer build reports and exits 1.
+		check "SIGSEGV: ends in failure" [ "$status" != 0 ]
 	fi
 done
 
