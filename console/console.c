@@ -271,6 +271,16 @@ int cons_run(const struct cons_config *cfg, char *err, size_t errlen)
         cons_capture_drain(&c->cap, c->log);
         if (cfg->stop && cfg->stop(cfg->stop_arg))
             break;
+        /* Too small a terminal shows only "too small": there q quits whatever else was open
+         * (a form would take it as a letter), and other keys are ignored. */
+        int tw, th;
+        cons_tty_size(c->tty, &tw, &th);
+        if (tw < CONS_MIN_WIDTH || th < CONS_MIN_HEIGHT) {
+            if (key == 'q')
+                break;
+            if (key != CONS_KEY_RESIZE)
+                key = CONS_KEY_NONE;
+        }
         bool was_paused = c->ui.paused;
         enum cons_action act = cons_ui_key(&c->ui, key, load_running(c));
         if (act == CONS_ACT_QUIT)

@@ -137,8 +137,10 @@ tm resize-window -t tb -x 130 -y 40
 check "two columns at 130x40" wait_for '^Server .*│Client ' 3
 tm resize-window -t tb -x 60 -y 20
 check "too small at 60x20" wait_for 'terminal too small: 60x20' 3
+tm send-keys -t tb l # ignored while too small (only q works there)
 tm resize-window -t tb -x 100 -y 30
 check "back to one column at 100x30" wait_for '^Client .*req/s' 3
+check "keys other than q ignored while too small" sh -c "! grep -q 'Start a load test' '$T/pane'"
 
 check "the run is saved" wait_for 'run [0-9]* saved' 8
 tm send-keys -t tb 3
