@@ -121,6 +121,22 @@ pane_stop() {
 	done
 	tmux -S "$SOCK" kill-server 2>/dev/null || true
 }
+# server_port LOG: the port of serve's first line, once there (10 s at most; a loaded machine
+# can take seconds to start 256 threads); exits the bench when it never comes.
+server_port() {
+	local i=0 p=""
+	while [ $i -lt 100 ]; do
+		p=$(sed -n 's|.*listening on http://127\.0\.0\.1:\([0-9]*\)/.*|\1|p' "$1" 2>/dev/null)
+		if [ -n "$p" ] && grep -q 'admin API on' "$1"; then
+			echo "$p"
+			return 0
+		fi
+		sleep 0.1
+		i=$((i + 1))
+	done
+	echo "bench/console.sh: tierbench serve did not start: $(cat "$1" 2>/dev/null)" >&2
+	exit 1
+}
 median() {
 	sort -g | awk '{ v[NR] = $1 } END { if (NR % 2) print v[(NR + 1) / 2];
 		else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
@@ -160,11 +176,7 @@ echo "wrk -t1 -c$CONNS -d${DURATION_S}s /api/health, $ROUNDS paired rounds (ABBA
 if [ "$DO_CONNECT" = 1 ]; then
 	"$TB" serve --port 0 --admin-port 0 >"$TMP/srv.log" 2>&1 &
 	SRV_PID=$!
-	for _ in $(seq 50); do
-		grep -q 'admin API on' "$TMP/srv.log" && break
-		sleep 0.1
-	done
-	PORT=$(sed -n 's|.*listening on http://127\.0\.0\.1:\([0-9]*\)/.*|\1|p' "$TMP/srv.log")
+	PORT=$(server_port "$TMP/srv.log")
 	APORT=$(sed -n 's|.*admin API on http://127\.0\.0\.1:\([0-9]*\)/.*|\1|p' "$TMP/srv.log")
 	URL="http://127.0.0.1:$PORT/api/health"
 	wrk_rps "$URL" >/dev/null # warm-up
@@ -211,12 +223,7 @@ if [ "$DO_INPROC" = 1 ]; then
 				# console differs.
 				pane_start "$TB" serve --port 0 --admin-port 0 \
 					">$TMP/srv.log" >/dev/null
-				for _ in $(seq 50); do
-					grep -q 'listening on' "$TMP/srv.log" && break
-					sleep 0.1
-				done
-				PORT=$(sed -n 's|.*listening on http://127\.0\.0\.1:\([0-9]*\)/.*|\1|p' \
-					"$TMP/srv.log")
+				PORT=$(server_port "$TMP/srv.log")
 				wrk_rps "http://127.0.0.1:$PORT/api/health" >/dev/null # warm-up
 				d=$(wrk_rps "http://127.0.0.1:$PORT/api/health")
 				tmux -S "$SOCK" kill-server 2>/dev/null || true
