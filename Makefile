@@ -28,8 +28,8 @@ DEPS_db := common
 DEPS_reports := common
 DEPS_server := common
 DEPS_loadgen := common
-DEPS_console := common server
-DEPS_cli := common db reports server loadgen
+DEPS_console := common server loadgen
+DEPS_cli := common db reports server loadgen console
 # Libraries of each part: pkg-config names and plain -l flags.
 PKG_db := sqlite3
 PKG_reports := libcjson
@@ -90,10 +90,10 @@ $(foreach p,$(PARTS),$(foreach t,$(TESTS_$(p)),$(eval $(t): $(t).o $(OBJ_$(p)) \
 $(BUILD)/tests/it_%: $(BUILD)/tests/it_%.o $(ALL_OBJ) $(SUPPORT_OBJ)
 	$(CC) $(LDFLAGS) -o $@ $^ $(ALL_LIBS) $(LIBS_common) $(CHECK_LIBS)
 
-# The server alone until the console lands; then `console` (server in-process + dashboard).
+# The server in-process with the live console on top (`tierbench serve` is the server alone).
 run: deps
 	@$(MAKE) --no-print-directory all
-	$(BIN) serve
+	$(BIN) console
 
 # make -jN builds in parallel; the tests run one after the other (the integration tests measure
 # time and count requests, and interleaved logs are unreadable), every one even when one fails.

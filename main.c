@@ -12,6 +12,7 @@ static const struct cmd {
     const char *help;
 } cmds[] = {
     {"serve", cli_serve, "run the mock-API server (default :9000, admin :9001)"},
+    {"console", cli_console, "the server with its live dashboard, or --connect to one"},
     {"ab", cli_ab, "ApacheBench-compatible load test, saved to the result store"},
     {"wrk", cli_wrk, "wrk/wrk2-compatible load test, saved to the result store"},
     {"run", cli_run, "run a JSON scenario: stages, endpoint mix, thresholds"},

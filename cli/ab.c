@@ -58,7 +58,8 @@ static void usage(FILE *f)
                "    --http1.0       Send HTTP/1.0 requests exactly like ab (default HTTP/1.1)\n"
                "    --db PATH       Result store; --no-save: do not save the run\n"
                "    --json FILE|-   Also write the result as JSON\n"
-               "    --label TEXT    Label the run; --tier NAME tags its tier\n");
+               "    --label TEXT    Label the run; --tier NAME tags its tier\n"
+               "    --live          The console's live panel while it runs (on a terminal)\n");
 }
 
 struct ab_opts {
@@ -618,7 +619,11 @@ int cli_ab(int argc, char **argv)
         fprintf(stderr, "tierbench ab: %s\n", err);
         goto done;
     }
-    if (cli_watch(run, ab_progress, &prog, &r) != 0) {
+    char *cmdline = cli_cmdline_join(argc, argv);
+    rc = cli_watch(run, ab_progress, &prog, &o.common, cmdline ? cmdline : o.url, &r);
+    cli_live_end(&o.common);
+    free(cmdline);
+    if (rc != 0) {
         fprintf(stderr, "tierbench ab: out of memory\n");
         goto done;
     }

@@ -29,6 +29,23 @@ int cli_sweep(int argc, char **argv);
 int cli_capacity(int argc, char **argv);
 int cli_tier(int argc, char **argv);
 int cli_report(int argc, char **argv);
+int cli_console(int argc, char **argv);
+
+/* The server's flags, shared by `serve` and `console` (serve.c). */
+struct srv_config;
+/* srv_config_default, plus the admin token from $TIERBENCH_ADMIN_TOKEN. */
+void cli_serve_config_default(struct srv_config *cfg);
+/* Parses argv[1..argc-1] as serve flags into cfg (strings borrowed from argv). cmd names the
+ * command in the one-line messages ("tierbench console: --port x: ..."). Returns 0, or -1 after
+ * printing why. */
+int cli_serve_parse(const char *cmd, int argc, char **argv, struct srv_config *cfg);
+/* The flag lines of the usage text. */
+void cli_serve_flags_usage(FILE *out);
+
+/* What `tierbench tier --users USERS` prints (the other options at their defaults), from the
+ * store db, into text (cut to cap): the console's tier view. Returns 0, or -1 with the one-line
+ * reason in text. */
+int cli_tier_users_text(struct db *db, double users, char *text, size_t cap);
 
 /* A price table: "naver" (default when NULL), "aws", or a JSON file. 0, or -1 with err. */
 struct rpt_prices;
@@ -58,10 +75,13 @@ struct cli_save_opts {
 };
 
 /* The options every load command (ab, wrk, run) takes. */
+struct cons_live;
 struct cli_common_opts {
     struct cli_save_opts save;
-    const char *label; /* --label */
-    const char *tier;  /* --tier */
+    const char *label;             /* --label */
+    const char *tier;              /* --tier */
+    bool live;                     /* --live: the console's client panel while the run goes */
+    struct cons_live *live_screen; /* open while --live shows a run (cli_watch, cli_live_end) */
 };
 /* Consumes one common option at argv[*i] ("--db PATH" or "--db=PATH", ...). Returns 1 when it
  * was one (advancing *i past its value), 0 when not, -1 when its value is missing. */
@@ -91,9 +111,20 @@ struct db *cli_store_open(const char *db_path, char *err, size_t errlen);
 char *cli_cmdline_join(int argc, char **argv);
 
 /* SIGINT and SIGTERM stop the running load test (its report still prints); SIGPIPE is
- * ignored. cli_interrupted tells whether one came. */
+ * ignored; SIGSEGV, SIGBUS, SIGFPE, SIGILL and SIGABRT put the terminal back (when the console
+ * or --live has it) and then take their usual course. cli_interrupted tells whether SIGINT or
+ * SIGTERM came. */
 void cli_signals_install(void);
 bool cli_interrupted(void);
+/* The terminal rescue those handlers use (console/console.h); hand it to the console. */
+struct cons_rescue *cli_rescue(void);
+/* Whether the console may use colours (no NO_COLOR) and which glyphs (UTF-8 or not, --ascii)
+ * for the terminal on stdout. Sets LC_CTYPE from the environment. */
+struct cli_screen_opts {
+    bool color;
+    int glyphs; /* enum cons_glyphs */
+};
+void cli_screen_opts(bool force_ascii, struct cli_screen_opts *out);
 
 /* Thousands of connections need thousands of descriptors: raises the soft limit toward the hard
  * one rather than fail with EMFILE (counted as connect errors) on a default 1024. */
@@ -103,9 +134,16 @@ void cli_raise_fd_limit(unsigned connections);
 typedef void cli_progress_fn(void *arg, uint64_t requests_done, uint64_t elapsed_us);
 
 /* Watches a started run until it ends: progress every 100 ms, lg_stop on SIGINT/SIGTERM (after
- * cli_signals_install), then lg_wait into *out. Returns lg_wait's status. */
+ * cli_signals_install), then lg_wait into *out. Returns lg_wait's status. With common->live
+ * and stdout a terminal, the console's client panel shows the run instead of progress (titled
+ * title), and stays up for the next run (a scenario's stages) until cli_live_end; q there stops
+ * the run as SIGINT does. common may be NULL. */
 struct lg_run;
-int cli_watch(struct lg_run *run, cli_progress_fn *progress, void *arg, struct run_result *out);
+int cli_watch(struct lg_run *run, cli_progress_fn *progress, void *arg,
+              struct cli_common_opts *common, const char *title, struct run_result *out);
+/* Takes the --live panel down (if up), so the report prints on the terminal as usual; what
+ * reached stderr meanwhile comes out first. Call before printing the report. */
+void cli_live_end(struct cli_common_opts *common);
 
 /* A progress bar on stderr, drawn only when stderr is a terminal. */
 struct cli_bar {

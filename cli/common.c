@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "cli/cli.h"
+#include "console/console.h"
 #include "db/db.h"
 #include "loadgen/loadgen.h"
 #include "reports/reports.h"
@@ -21,6 +22,10 @@ int cli_common_opt_take(struct cli_common_opts *o, int argc, char **argv, int *i
     const char **slot = NULL;
     if (!strcmp(a, "--no-save")) {
         o->save.no_save = true;
+        return 1;
+    }
+    if (!strcmp(a, "--live")) {
+        o->live = true;
         return 1;
     }
     /* Accepted so that scripts written for earlier versions keep working: the engine no
@@ -75,7 +80,9 @@ const char cli_common_usage[] =
     "                     $XDG_DATA_HOME/tierbench/results.db)\n"
     "  --no-save          do not store the run\n"
     "  --json FILE|-      also write the run as JSON (- for stdout)\n"
-    "  --label TEXT       tag the run (e.g. cache-on); --tier NAME tags its tier\n";
+    "  --label TEXT       tag the run (e.g. cache-on); --tier NAME tags its tier\n"
+    "  --live             show the console's live panel while the run goes (when stdout\n"
+    "                     is a terminal); the report prints after it\n";
 
 int cli_common_finish(const struct cli_common_opts *o, struct run_result *r)
 {
@@ -207,6 +214,25 @@ static void on_signal(int sig)
     stop_requested = 1;
 }
 
+/* A signal handler can reach only static storage, so the one terminal rescue of the process
+ * lives here, next to the handlers; the console fills it while it has the terminal. */
+static struct cons_rescue rescue = {.armed = 0, .tty_fd = -1, .stderr_fd = -1};
+
+static const int crash_signals[] = {SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGABRT};
+#define NCRASH (sizeof(crash_signals) / sizeof(crash_signals[0]))
+static struct sigaction crash_previous[NCRASH];
+
+/* Puts the terminal back, then lets the signal do what it did before (a core dump, or a
+ * sanitizer's report) by restoring the previous action and raising it again. */
+static void on_crash(int sig)
+{
+    cons_rescue_now(&rescue);
+    for (size_t i = 0; i < NCRASH; i++)
+        if (crash_signals[i] == sig)
+            sigaction(sig, &crash_previous[i], NULL);
+    raise(sig);
+}
+
 void cli_signals_install(void)
 {
     struct sigaction sa;
@@ -216,11 +242,23 @@ void cli_signals_install(void)
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
     signal(SIGPIPE, SIG_IGN);
+    struct sigaction ca;
+    memset(&ca, 0, sizeof(ca));
+    ca.sa_handler = on_crash;
+    sigemptyset(&ca.sa_mask);
+    ca.sa_flags = SA_NODEFER;
+    for (size_t i = 0; i < NCRASH; i++)
+        sigaction(crash_signals[i], &ca, &crash_previous[i]);
 }
 
 bool cli_interrupted(void)
 {
     return stop_requested != 0;
+}
+
+struct cons_rescue *cli_rescue(void)
+{
+    return &rescue;
 }
 
 void cli_raise_fd_limit(unsigned connections)
@@ -233,8 +271,53 @@ void cli_raise_fd_limit(unsigned connections)
     }
 }
 
-int cli_watch(struct lg_run *run, cli_progress_fn *progress, void *arg, struct run_result *out)
+static bool interrupted_cb(void *arg)
 {
+    (void)arg;
+    return stop_requested != 0;
+}
+
+/* The --live panel; false when it cannot be shown (stdout not a terminal, no TERM), and then
+ * the run goes on with the usual progress. */
+static bool live_up(struct cli_common_opts *common)
+{
+    if (!common || !common->live)
+        return false;
+    if (common->live_screen)
+        return true;
+    if (!isatty(STDOUT_FILENO)) {
+        common->live = false; /* off automatically, as promised: not a terminal */
+        return false;
+    }
+    struct cli_screen_opts so;
+    cli_screen_opts(false, &so);
+    char err[256];
+    if (cons_live_open((enum cons_glyphs)so.glyphs, so.color, &rescue, &common->live_screen, err,
+                       sizeof(err)) != 0) {
+        fprintf(stderr, "warning: --live: %s\n", err);
+        common->live = false;
+        return false;
+    }
+    return true;
+}
+
+void cli_live_end(struct cli_common_opts *common)
+{
+    if (common && common->live_screen) {
+        cons_live_close(common->live_screen);
+        common->live_screen = NULL;
+    }
+}
+
+int cli_watch(struct lg_run *run, cli_progress_fn *progress, void *arg,
+              struct cli_common_opts *common, const char *title, struct run_result *out)
+{
+    if (live_up(common)) {
+        if (cons_live_watch(common->live_screen, run, title, 0, interrupted_cb, NULL) ==
+            CONS_LIVE_STOP)
+            stop_requested = 1; /* q: the rest of a scenario or sweep stops too, as on Ctrl-C */
+        return lg_wait(run, out);
+    }
     uint64_t next_us = 0;
     while (!lg_done(run)) {
         /* A signal cuts the sleep short, so Ctrl-C stops the run at once. */

@@ -297,7 +297,10 @@ int cli_run(int argc, char **argv)
         /* A progress bar on stderr when it is a terminal. */
         struct cli_bar bar;
         cli_bar_init(&bar, cfg.duration_us, 0);
-        int run_rc = cli_watch(run, cli_bar_progress, &bar, &stages[i]);
+        char title[1200];
+        snprintf(title, sizeof(title), "tierbench run %s: stage %zu/%zu", o.scenario, i + 1,
+                 sc.nstages);
+        int run_rc = cli_watch(run, cli_bar_progress, &bar, &o.common, title, &stages[i]);
         cli_bar_clear(&bar);
         if (run_rc != 0) {
             fprintf(stderr, "tierbench run: stage %zu: out of memory\n", i + 1);
@@ -311,6 +314,7 @@ int cli_run(int argc, char **argv)
             goto done;
         }
     }
+    cli_live_end(&o.common);
     if (cli_interrupted())
         fprintf(stderr, "tierbench run: interrupted after %zu of %zu stages\n", nran, sc.nstages);
     if (nran == 0) {
@@ -346,6 +350,7 @@ int cli_run(int argc, char **argv)
     if (failed)
         status = EXIT_THRESHOLD_FAILED;
 done:
+    cli_live_end(&o.common);
     for (size_t i = 0; stages && i < sc.nstages; i++)
         run_result_free(&stages[i]);
     free(stages);

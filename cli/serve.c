@@ -13,14 +13,11 @@
 #include "cli/cli.h"
 #include "server/server.h"
 
-static void usage(FILE *out)
+void cli_serve_flags_usage(FILE *out)
 {
     struct srv_config d;
     srv_config_default(&d);
     fprintf(out,
-            "usage: tierbench serve [options]\n\n"
-            "The mock-API server: /api/health, /api/exchange-rate, /api/echo, /api/delay,\n"
-            "/api/work and static files; live stats on a separate admin port.\n\n"
             "  --bind ADDR              IPv4 address to listen on (default %s)\n"
             "  --port N                 port, 0 = any free port (default %d)\n"
             "  --threads N              worker threads (default %u); each open keep-alive\n"
@@ -41,47 +38,57 @@ static void usage(FILE *out)
             "  --no-cache               no exchange-rate cache\n"
             "  --exchange-work-us N     CPU cost of an uncached exchange-rate lookup (default %u)\n"
             "  --no-stats               record no stats (to measure what recording costs)\n"
-            "  --no-sched-batch         run workers as normal threads, not SCHED_BATCH\n"
-            "  --help                   this text\n\n"
-            "SIGINT/SIGTERM stop accepting, let in-flight requests finish, and exit 0.\n"
-            "SIGHUP reopens the access log (log rotation); SIGUSR1 prints a status line;\n"
-            "SIGQUIT is ignored (logged). Each is logged on stderr.\n",
+            "  --no-sched-batch         run workers as normal threads, not SCHED_BATCH\n",
             d.bind_addr, d.port, d.threads, d.admin_bind_addr, d.admin_port, d.keep_alive_ms,
             d.request_timeout_ms, (unsigned long long)d.max_body_bytes, d.cache_ttl_s,
             d.exchange_work_us);
 }
 
-static int bad(const char *flag, const char *value, const char *why)
+static void usage(FILE *out)
 {
-    fprintf(stderr, "tierbench serve: %s %s: %s\n", flag, value ? value : "", why);
+    fprintf(out, "usage: tierbench serve [options]\n\n"
+                 "The mock-API server: /api/health, /api/exchange-rate, /api/echo, /api/delay,\n"
+                 "/api/work and static files; live stats on a separate admin port.\n\n");
+    cli_serve_flags_usage(out);
+    fprintf(out, "  --help                   this text\n\n"
+                 "SIGINT/SIGTERM stop accepting, let in-flight requests finish, and exit 0.\n"
+                 "SIGHUP reopens the access log (log rotation); SIGUSR1 prints a status line;\n"
+                 "SIGQUIT is ignored (logged). Each is logged on stderr.\n");
+}
+
+/* cmd names the command whose flags these are ("serve", "console") in the messages. */
+static int bad(const char *cmd, const char *flag, const char *value, const char *why)
+{
+    fprintf(stderr, "tierbench %s: %s %s: %s\n", cmd, flag, value ? value : "", why);
     return -1;
 }
 
-static int parse_u64(const char *flag, const char *v, uint64_t min, uint64_t max, uint64_t *out)
+static int parse_u64(const char *cmd, const char *flag, const char *v, uint64_t min, uint64_t max,
+                     uint64_t *out)
 {
     if (!v || !*v)
-        return bad(flag, v, "a number is required");
+        return bad(cmd, flag, v, "a number is required");
     uint64_t x = 0;
     for (const char *p = v; *p; p++) {
         if (*p < '0' || *p > '9' || x > (UINT64_MAX - 9) / 10)
-            return bad(flag, v, "not a non-negative integer");
+            return bad(cmd, flag, v, "not a non-negative integer");
         x = x * 10 + (uint64_t)(*p - '0');
     }
     if (x < min || x > max) {
         char why[96];
         snprintf(why, sizeof(why), "must be between %llu and %llu", (unsigned long long)min,
                  (unsigned long long)max);
-        return bad(flag, v, why);
+        return bad(cmd, flag, v, why);
     }
     *out = x;
     return 0;
 }
 
-static int parse_addr(const char *flag, const char *v)
+static int parse_addr(const char *cmd, const char *flag, const char *v)
 {
     struct in_addr a;
     if (!v || inet_pton(AF_INET, v, &a) != 1)
-        return bad(flag, v, "not an IPv4 address (this CivetWeb build has no IPv6)");
+        return bad(cmd, flag, v, "not an IPv4 address (this CivetWeb build has no IPv6)");
     return 0;
 }
 
@@ -102,7 +109,7 @@ static const char *const valued[] = {
     "--exchange-work-us",
 };
 
-static int parse_args(int argc, char **argv, struct srv_config *cfg)
+int cli_serve_parse(const char *cmd, int argc, char **argv, struct srv_config *cfg)
 {
     uint64_t u;
     for (int i = 1; i < argc; i++) {
@@ -123,69 +130,69 @@ static int parse_args(int argc, char **argv, struct srv_config *cfg)
             else if (i + 1 < argc)
                 val = argv[++i];
             else
-                return bad(name, NULL, "needs a value");
+                return bad(cmd, name, NULL, "needs a value");
         } else if (eq) {
-            return bad(name, eq + 1, "takes no value");
+            return bad(cmd, name, eq + 1, "takes no value");
         }
         if (!strcmp(name, "--bind")) {
-            if (parse_addr(name, val) < 0)
+            if (parse_addr(cmd, name, val) < 0)
                 return -1;
             cfg->bind_addr = val;
         } else if (!strcmp(name, "--port")) {
-            if (parse_u64(name, val, 0, 65535, &u) < 0)
+            if (parse_u64(cmd, name, val, 0, 65535, &u) < 0)
                 return -1;
             cfg->port = (int)u;
         } else if (!strcmp(name, "--threads")) {
-            if (parse_u64(name, val, 1, 4096, &u) < 0)
+            if (parse_u64(cmd, name, val, 1, 4096, &u) < 0)
                 return -1;
             cfg->threads = (unsigned)u;
         } else if (!strcmp(name, "--docroot")) {
             struct stat st;
             if (stat(val, &st) < 0 || !S_ISDIR(st.st_mode))
-                return bad(name, val, "not a directory");
+                return bad(cmd, name, val, "not a directory");
             cfg->docroot = val;
         } else if (!strcmp(name, "--admin-bind")) {
-            if (parse_addr(name, val) < 0)
+            if (parse_addr(cmd, name, val) < 0)
                 return -1;
             cfg->admin_bind_addr = val;
         } else if (!strcmp(name, "--admin-port")) {
-            if (parse_u64(name, val, 0, 65535, &u) < 0)
+            if (parse_u64(cmd, name, val, 0, 65535, &u) < 0)
                 return -1;
             cfg->admin_port = (int)u;
         } else if (!strcmp(name, "--no-admin")) {
             cfg->admin_port = -1;
         } else if (!strcmp(name, "--admin-token")) {
             if (!*val)
-                return bad(name, val, "must not be empty");
+                return bad(cmd, name, val, "must not be empty");
             cfg->admin_token = val;
         } else if (!strcmp(name, "--access-log")) {
             if (!*val)
-                return bad(name, val, "needs a file name");
+                return bad(cmd, name, val, "needs a file name");
             FILE *f = fopen(val, "a");
             if (!f)
-                return bad(name, val, strerror(errno));
+                return bad(cmd, name, val, strerror(errno));
             fclose(f);
             cfg->access_log_path = val;
         } else if (!strcmp(name, "--keep-alive-ms")) {
-            if (parse_u64(name, val, 1, 3600000, &u) < 0)
+            if (parse_u64(cmd, name, val, 1, 3600000, &u) < 0)
                 return -1;
             cfg->keep_alive_ms = (unsigned)u;
         } else if (!strcmp(name, "--request-timeout-ms")) {
-            if (parse_u64(name, val, 1, 3600000, &u) < 0)
+            if (parse_u64(cmd, name, val, 1, 3600000, &u) < 0)
                 return -1;
             cfg->request_timeout_ms = (unsigned)u;
         } else if (!strcmp(name, "--max-body-bytes")) {
-            if (parse_u64(name, val, 0, 1ull << 30, &u) < 0)
+            if (parse_u64(cmd, name, val, 0, 1ull << 30, &u) < 0)
                 return -1;
             cfg->max_body_bytes = u;
         } else if (!strcmp(name, "--cache-ttl-s")) {
-            if (parse_u64(name, val, 0, 86400 * 365, &u) < 0)
+            if (parse_u64(cmd, name, val, 0, 86400 * 365, &u) < 0)
                 return -1;
             cfg->cache_ttl_s = (unsigned)u;
         } else if (!strcmp(name, "--no-cache")) {
             cfg->cache_enabled = false;
         } else if (!strcmp(name, "--exchange-work-us")) {
-            if (parse_u64(name, val, 0, 1000000, &u) < 0)
+            if (parse_u64(cmd, name, val, 0, 1000000, &u) < 0)
                 return -1;
             cfg->exchange_work_us = (unsigned)u;
         } else if (!strcmp(name, "--no-stats")) {
@@ -193,10 +200,20 @@ static int parse_args(int argc, char **argv, struct srv_config *cfg)
         } else if (!strcmp(name, "--no-sched-batch")) {
             cfg->sched_batch = false;
         } else {
-            return bad(name, NULL, "unknown option (see tierbench serve --help)");
+            char why[96];
+            snprintf(why, sizeof(why), "unknown option (see tierbench %s --help)", cmd);
+            return bad(cmd, name, NULL, why);
         }
     }
     return 0;
+}
+
+void cli_serve_config_default(struct srv_config *cfg)
+{
+    srv_config_default(cfg);
+    const char *env_token = getenv("TIERBENCH_ADMIN_TOKEN");
+    if (env_token && *env_token)
+        cfg->admin_token = env_token;
 }
 
 /* The server's log lines (server.h): warnings and errors go to stderr as one line each, like
@@ -247,12 +264,9 @@ int cli_serve(int argc, char **argv)
             return 0;
         }
     struct srv_config cfg;
-    srv_config_default(&cfg);
+    cli_serve_config_default(&cfg);
     cfg.log = log_to_stderr;
-    const char *env_token = getenv("TIERBENCH_ADMIN_TOKEN");
-    if (env_token && *env_token)
-        cfg.admin_token = env_token;
-    if (parse_args(argc, argv, &cfg) < 0)
+    if (cli_serve_parse("serve", argc, argv, &cfg) < 0)
         return 2;
 
     /* Block the handled signals before any thread exists, so every CivetWeb thread inherits

@@ -260,7 +260,8 @@ static char *step_config(const struct sweep_opts *o, size_t step, const struct l
 }
 
 /* Runs cfg to the end with a progress bar; 0, 1 when interrupted, -1 on error. */
-static int step_run(const struct lg_config *cfg, struct run_result *r)
+static int step_run(const struct lg_config *cfg, struct run_result *r,
+                    struct cli_common_opts *common, const char *title)
 {
     char err[512];
     struct lg_run *run;
@@ -271,7 +272,7 @@ static int step_run(const struct lg_config *cfg, struct run_result *r)
     }
     struct cli_bar bar;
     cli_bar_init(&bar, cfg->duration_us, 0);
-    int rc = cli_watch(run, cli_bar_progress, &bar, r);
+    int rc = cli_watch(run, cli_bar_progress, &bar, common, title, r);
     cli_bar_clear(&bar);
     if (rc != 0) {
         fprintf(stderr, "tierbench sweep: out of memory\n");
@@ -358,8 +359,11 @@ int cli_sweep(int argc, char **argv)
             fprintf(stderr, "step %zu/%zu: %u connections, %s\n", i + 1, o.nsteps, conns,
                     o.warmup_us ? "warming up" : "measuring");
         struct run_result warm;
+        char title[1200];
+        snprintf(title, sizeof(title), "tierbench sweep %s: step %zu/%zu, %u connections%s", o.url,
+                 i + 1, o.nsteps, conns, o.warmup_us ? " (warm-up first)" : "");
         if (o.warmup_us) {
-            rc = step_run(&cfg, &warm);
+            rc = step_run(&cfg, &warm, &o.common, title);
             run_result_free(&warm);
             if (rc != 0) {
                 status = rc < 0 ? 1 : 0;
@@ -373,7 +377,7 @@ int cli_sweep(int argc, char **argv)
         }
         cfg.duration_us = o.duration_us;
         struct run_result *r = &done[ndone];
-        rc = step_run(&cfg, r);
+        rc = step_run(&cfg, r, &o.common, title);
         if (rc != 0) {
             run_result_free(r); /* an interrupted step is not a measurement */
             status = rc < 0 ? 1 : 0;
@@ -402,6 +406,7 @@ int cli_sweep(int argc, char **argv)
                 (double)hist_percentile(r->latency, 99) / 1e3, run_error_rate(r) * 100);
         why = stop_reason(&o, r, whybuf, sizeof(whybuf));
     }
+    cli_live_end(&o.common);
     if (why)
         fprintf(stderr, "stopped early: %s\n", why);
     if (cli_interrupted())

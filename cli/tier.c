@@ -65,12 +65,19 @@ bad:
     return -1;
 }
 
-static int parse_args(int argc, char **argv, struct tier_opts *o)
+/* The defaults of every option but the target. Returns 0, or -1. */
+static int tier_defaults(struct tier_opts *o)
 {
     rpt_tier_input_init(&o->in);
     o->format = RPT_TEXT;
     char err[256] = "";
-    if (cli_slo_parse("p99<200ms", &o->slo, err, sizeof(err)) != 0)
+    return cli_slo_parse("p99<200ms", &o->slo, err, sizeof(err));
+}
+
+static int parse_args(int argc, char **argv, struct tier_opts *o)
+{
+    char err[256] = "";
+    if (tier_defaults(o) != 0)
         return -1;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i], *v;
@@ -157,6 +164,66 @@ int cli_prices_load(const char *spec, struct rpt_prices *p, char *err, size_t er
     return rc;
 }
 
+/* The answer for o from the store db: the four tables in o->format into out. Returns 0, or -1
+ * with one line in err (no sweep yet, no step meets the SLO, ...). */
+static int tier_answer(struct tier_opts *o, struct db *db, const struct rpt_prices *prices,
+                       FILE *out, char *err, size_t errlen)
+{
+    struct rpt_point *pts = NULL;
+    size_t n = 0;
+    int64_t group = 0;
+    if (cli_group_points(db, o->from, metric_percentile(o->slo.metric), &pts, &n, &group, err,
+                         errlen) != 0)
+        return -1;
+    struct rpt_capacity_opts copts;
+    rpt_capacity_opts_init(&copts);
+    copts.has_slo = true;
+    copts.slo = o->slo;
+    copts.think_time_s = o->in.think_time_s;
+    struct rpt_capacity cap;
+    int status = -1;
+    char cerr[400];
+    if (rpt_capacity_compute(pts, n, &copts, &cap, cerr, sizeof(cerr)) != 0) {
+        snprintf(err, errlen, "g:%lld: %s", (long long)group, cerr);
+        goto done;
+    }
+    if (!cap.slo_met) {
+        snprintf(err, errlen,
+                 "no step of sweep g:%lld meets %s: sweep lower (fewer connections or lower "
+                 "--rates) or relax --slo",
+                 (long long)group, o->slo.text);
+        goto done;
+    }
+    long nproc = sysconf(_SC_NPROCESSORS_ONLN);
+    o->in.measured_vcpu = o->cores > 0 ? o->cores : nproc > 0 ? (double)nproc : 1;
+    o->in.capacity_rps = cap.slo_throughput_rps;
+    o->in.response_time_s =
+        cap.users_known ? cap.response_time_s : cap.slo_concurrency / cap.slo_throughput_rps;
+    o->in.cpu_us_per_req = pts[cap.slo_index].server_cpu_us_per_req;
+    snprintf(o->in.slo, sizeof(o->in.slo), "%.63s", o->slo.text);
+    struct rpt_tier_result res;
+    if (rpt_tier_pick(prices, &o->in, &res, err, errlen) != 0)
+        goto done;
+    struct rpt_table t[RPT_TIER_TABLES];
+    if (rpt_tier_tables(prices, &o->in, &res, t) != 0) {
+        snprintf(err, errlen, "out of memory");
+        goto done;
+    }
+    rpt_table_note(&t[0], "capacity from sweep g:%lld: %.0f req/s at %s on %g vCPU%s%s",
+                   (long long)group, cap.slo_throughput_rps, o->slo.text, o->in.measured_vcpu,
+                   o->in.measured_vcpu == 1 ? "" : "s",
+                   o->cores > 0 ? "" : " (this machine's; --cores N if the server ran elsewhere)");
+    if (rpt_tables_write(out, o->format, t, RPT_TIER_TABLES) == 0)
+        status = 0;
+    else
+        snprintf(err, errlen, "cannot write the answer");
+    for (int i = 0; i < RPT_TIER_TABLES; i++)
+        rpt_table_free(&t[i]);
+done:
+    free(pts);
+    return status;
+}
+
 int cli_tier(int argc, char **argv)
 {
     struct tier_opts o;
@@ -171,65 +238,64 @@ int cli_tier(int argc, char **argv)
         return 2;
     }
     struct db *db = cli_store_open(o.db_path, err, sizeof(err));
-    struct rpt_point *pts = NULL;
-    size_t n = 0;
-    int64_t group = 0;
-    if (!db || cli_group_points(db, o.from, metric_percentile(o.slo.metric), &pts, &n, &group, err,
-                                sizeof(err)) != 0) {
+    if (!db) {
         fprintf(stderr, "tierbench tier: %s\n", err);
+        return 1;
+    }
+    /* The answer is made in memory first, so -o FILE is written only when there is one. */
+    char *text = NULL;
+    size_t len = 0;
+    FILE *mem = open_memstream(&text, &len);
+    int status = 1;
+    if (!mem) {
+        fprintf(stderr, "tierbench tier: out of memory\n");
         db_close(db);
         return 1;
     }
+    rc = tier_answer(&o, db, &prices, mem, err, sizeof(err));
     db_close(db);
-    struct rpt_capacity_opts copts;
-    rpt_capacity_opts_init(&copts);
-    copts.has_slo = true;
-    copts.slo = o.slo;
-    copts.think_time_s = o.in.think_time_s;
-    struct rpt_capacity cap;
-    int status = 1;
-    if (rpt_capacity_compute(pts, n, &copts, &cap, err, sizeof(err)) != 0) {
-        fprintf(stderr, "tierbench tier: g:%lld: %s\n", (long long)group, err);
-        goto done;
+    if (fclose(mem) != 0 && rc == 0) {
+        rc = -1;
+        snprintf(err, sizeof(err), "out of memory");
     }
-    if (!cap.slo_met) {
-        fprintf(stderr,
-                "tierbench tier: no step of sweep g:%lld meets %s: sweep lower (fewer "
-                "connections or lower --rates) or relax --slo\n",
-                (long long)group, o.slo.text);
-        goto done;
-    }
-    long nproc = sysconf(_SC_NPROCESSORS_ONLN);
-    o.in.measured_vcpu = o.cores > 0 ? o.cores : nproc > 0 ? (double)nproc : 1;
-    o.in.capacity_rps = cap.slo_throughput_rps;
-    o.in.response_time_s =
-        cap.users_known ? cap.response_time_s : cap.slo_concurrency / cap.slo_throughput_rps;
-    o.in.cpu_us_per_req = pts[cap.slo_index].server_cpu_us_per_req;
-    snprintf(o.in.slo, sizeof(o.in.slo), "%.63s", o.slo.text);
-    struct rpt_tier_result res;
-    if (rpt_tier_pick(&prices, &o.in, &res, err, sizeof(err)) != 0) {
-        fprintf(stderr, "tierbench tier: %s\n", err);
-        goto done;
-    }
-    struct rpt_table t[RPT_TIER_TABLES];
-    if (rpt_tier_tables(&prices, &o.in, &res, t) != 0) {
-        fprintf(stderr, "tierbench tier: out of memory\n");
-        goto done;
-    }
-    rpt_table_note(&t[0], "capacity from sweep g:%lld: %.0f req/s at %s on %g vCPU%s%s",
-                   (long long)group, cap.slo_throughput_rps, o.slo.text, o.in.measured_vcpu,
-                   o.in.measured_vcpu == 1 ? "" : "s",
-                   o.cores > 0 ? "" : " (this machine's; --cores N if the server ran elsewhere)");
     FILE *out = stdout;
-    if (o.out_path && !(out = fopen(o.out_path, "w")))
+    if (rc != 0)
+        fprintf(stderr, "tierbench tier: %s\n", err);
+    else if (o.out_path && !(out = fopen(o.out_path, "w")))
         fprintf(stderr, "tierbench tier: -o %s: cannot write\n", o.out_path);
     else
-        status = rpt_tables_write(out, o.format, t, RPT_TIER_TABLES) == 0 ? 0 : 1;
+        status = fwrite(text, 1, len, out) == len ? 0 : 1;
     if (out && out != stdout && fclose(out) != 0)
         status = 1;
-    for (int i = 0; i < RPT_TIER_TABLES; i++)
-        rpt_table_free(&t[i]);
-done:
-    free(pts);
+    free(text);
     return status;
+}
+
+int cli_tier_users_text(struct db *db, double users, char *text, size_t cap)
+{
+    struct tier_opts o;
+    memset(&o, 0, sizeof(o));
+    char err[600] = "";
+    /* `tierbench tier --users N` with every other option at its default. */
+    if (tier_defaults(&o) != 0)
+        return -1;
+    o.in.users = users;
+    struct rpt_prices prices;
+    if (cli_prices_load(NULL, &prices, err, sizeof(err)) != 0) {
+        snprintf(text, cap, "%s", err);
+        return -1;
+    }
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&buf, &len);
+    if (!f) {
+        snprintf(text, cap, "out of memory");
+        return -1;
+    }
+    int rc = tier_answer(&o, db, &prices, f, err, sizeof(err));
+    if (fclose(f) != 0)
+        rc = -1;
+    snprintf(text, cap, "%s", rc == 0 && buf ? buf : err);
+    free(buf);
+    return rc;
 }

@@ -36,6 +36,7 @@ static void usage(FILE *f)
             "        --no-save          Do not save the run\n"
             "        --json FILE|-      Also write the result as JSON\n"
             "        --label TEXT       Label the run; --tier NAME tags its tier\n"
+            "        --live             The console's live panel while it runs (on a terminal)\n"
             "\n"
             "  Numeric arguments may include a SI unit (1k, 1M, 1G)\n"
             "  Time arguments may include a time unit (2s, 2m, 2h)\n");
@@ -280,17 +281,20 @@ int cli_wrk(int argc, char **argv)
     rpt_wrk_header(stdout, o.url, o.duration_us, cfg.threads, cfg.connections);
     fflush(stdout);
     struct run_result r;
-    rc = cli_watch(run, cli_bar_progress, &bar, &r);
+    char *cmdline = cli_cmdline_join(argc, argv);
+    rc = cli_watch(run, cli_bar_progress, &bar, &o.common, cmdline ? cmdline : o.url, &r);
+    cli_live_end(&o.common);
     cli_bar_clear(&bar);
     if (rc != 0) {
         fprintf(stderr, "tierbench wrk: out of memory\n");
+        free(cmdline);
         return 1;
     }
     struct rpt_wrk_opts fo = {.latency = o.latency, .u_latency = o.u_latency, .verbose = o.verbose};
     wrk_print_result(stdout, &r, &fo);
     fflush(stdout);
     snprintf(r.tool, sizeof(r.tool), "wrk");
-    r.cmdline = cli_cmdline_join(argc, argv);
+    r.cmdline = cmdline;
     r.config_json = config_json(&o);
     cli_common_finish(&o.common, &r);
     run_result_free(&r);
