@@ -90,9 +90,13 @@ char *cli_cmdline_join(int argc, char **argv);
 void cli_signals_install(void);
 bool cli_interrupted(void);
 
-/* Thousands of connections need thousands of descriptors: raises the soft limit toward the hard
- * one rather than fail with EMFILE (counted as connect errors) on a default 1024. */
-void cli_raise_fd_limit(unsigned connections);
+/* Thousands of connections need thousands of descriptors: raises the soft RLIMIT_NOFILE toward
+ * connections + 256 (at most the hard limit). When even connections + threads + CLI_FD_RESERVE
+ * cannot be had, returns -1 with one line in err ("5000 connections need 5034 open files, but
+ * the limit is 1024 (hard limit 1024): raise it (ulimit -n 5034) or use fewer connections"):
+ * the commands refuse to start rather than run with most connections failing on EMFILE. */
+#define CLI_FD_RESERVE 32
+int cli_raise_fd_limit(unsigned connections, unsigned threads, char *err, size_t errlen);
 
 /* Called about every 100 ms while a run goes, on the command's thread. */
 typedef void cli_progress_fn(void *arg, uint64_t requests_done, uint64_t elapsed_us);

@@ -207,14 +207,30 @@ bool cli_interrupted(void)
     return stop_requested != 0;
 }
 
-void cli_raise_fd_limit(unsigned connections)
+int cli_raise_fd_limit(unsigned connections, unsigned threads, char *err, size_t errlen)
 {
-    struct rlimit rl;
+    /* A socket per connection and an epoll descriptor per worker thread; stdio, the store, the
+     * JSON file and the resolver fit in the reserve. */
+    rlim_t need = (rlim_t)connections + threads + CLI_FD_RESERVE;
     rlim_t want = (rlim_t)connections + 256;
-    if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < want) {
+    if (want < need)
+        want = need;
+    struct rlimit rl;
+    if (getrlimit(RLIMIT_NOFILE, &rl) != 0)
+        return 0; /* cannot tell: run, and let EMFILE show as connect errors */
+    if (rl.rlim_cur < want) {
         rl.rlim_cur = rl.rlim_max == RLIM_INFINITY || rl.rlim_max > want ? want : rl.rlim_max;
         setrlimit(RLIMIT_NOFILE, &rl);
+        getrlimit(RLIMIT_NOFILE, &rl);
     }
+    if (rl.rlim_cur >= need)
+        return 0;
+    snprintf(err, errlen,
+             "%u connections need %llu open files, but the limit is %llu (hard limit %llu): "
+             "raise it (ulimit -n %llu) or use fewer connections",
+             connections, (unsigned long long)need, (unsigned long long)rl.rlim_cur,
+             (unsigned long long)rl.rlim_max, (unsigned long long)need);
+    return -1;
 }
 
 int cli_watch(struct lg_run *run, cli_progress_fn *progress, void *arg, struct run_result *out)
