@@ -71,7 +71,9 @@ extern const char cli_common_usage[];
 
 /* Saves r in the result store (unless no_save), sets r->id, then writes the JSON form when asked
  * (even when saving failed: the numbers must not be lost), and prints "Run N saved to PATH" on
- * stderr. Returns 0, or -1 with a reason in err. */
+ * stderr. Returns 0, or -1 with one line in err: "run not saved: PATH: ..." or "JSON result not
+ * written: FILE: No space left on device" (the store's failure when both failed). A JSON file is
+ * written beside FILE and renamed over it, so a failed write leaves an earlier FILE untouched. */
 int cli_finish(const struct cli_save_opts *opts, struct run_result *r, char *err, size_t errlen);
 /* Copies label and tier into r and calls cli_finish; a failure is a warning on stderr. Returns
  * 0, or -1 when the run could not be saved or written. */

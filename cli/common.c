@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -72,7 +73,7 @@ int cli_common_finish(const struct cli_common_opts *o, struct run_result *r)
     char err[256] = "";
     if (cli_finish(&o->save, r, err, sizeof(err)) == 0)
         return 0;
-    fprintf(stderr, "warning: run not saved: %s\n", err);
+    fprintf(stderr, "warning: %s\n", err);
     return -1;
 }
 
@@ -92,11 +93,10 @@ struct db *cli_store_open(const char *db_path, char *err, size_t errlen)
 
 static int save(const struct cli_save_opts *opts, struct run_result *r, char *err, size_t errlen)
 {
-    struct db *db = cli_store_open(opts->db_path, err, errlen);
-    if (!db)
-        return -1;
-    if (db_run_insert(db, r) != 0) {
-        snprintf(err, errlen, "%s", db_errmsg(db));
+    char why[1024];
+    struct db *db = cli_store_open(opts->db_path, why, sizeof(why));
+    if (!db || db_run_insert(db, r) != 0) {
+        snprintf(err, errlen, "run not saved: %s", db ? db_errmsg(db) : why);
         db_close(db);
         return -1;
     }
@@ -114,16 +114,33 @@ static int write_json(const char *json_path, const struct run_result *r, char *e
         }
         return 0;
     }
-    FILE *f = fopen(json_path, "w");
+    /* A regular file (or a new one) is written beside it and renamed over it once complete, so
+     * a failed write (a full disk) leaves no half document and an earlier file as it was.
+     * Anything else (/dev/stdout, a pipe) is written in place. */
+    struct stat st;
+    bool in_place = stat(json_path, &st) == 0 && !S_ISREG(st.st_mode);
+    char tmp[4200];
+    snprintf(tmp, sizeof(tmp), "%s.tmp-%ld", json_path, (long)getpid());
+    const char *target = in_place ? json_path : tmp;
+    FILE *f = fopen(target, "w");
     if (!f) {
-        snprintf(err, errlen, "%s: %s", json_path, strerror(errno));
+        snprintf(err, errlen, "JSON result not written: %s: %s", json_path, strerror(errno));
         return -1;
     }
-    int rc = rpt_run_json_write(r, f);
-    if (fclose(f) != 0)
+    int rc = rpt_run_json_write(r, f), why = errno;
+    if (fclose(f) != 0 && rc == 0) {
         rc = -1;
-    if (rc != 0)
-        snprintf(err, errlen, "%s: cannot write the JSON result", json_path);
+        why = errno;
+    }
+    if (rc == 0 && !in_place && rename(tmp, json_path) != 0) {
+        rc = -1;
+        why = errno;
+    }
+    if (rc != 0) {
+        if (!in_place)
+            unlink(tmp);
+        snprintf(err, errlen, "JSON result not written: %s: %s", json_path, strerror(why));
+    }
     return rc;
 }
 
