@@ -29,6 +29,14 @@ static void fail(const char *what)
     abort();
 }
 
+static char body_path[PATH_MAX + 16];
+
+static void remove_base_dir(void)
+{
+    unlink(body_path);
+    rmdir(base_dir);
+}
+
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
     (void)argc;
@@ -37,11 +45,11 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
     if (!mkdtemp(tmpl))
         fail("cannot create the temporary directory");
     snprintf(base_dir, sizeof(base_dir), "%s", tmpl);
-    char path[PATH_MAX + 16];
-    snprintf(path, sizeof(path), "%s/body.txt", base_dir);
-    FILE *f = fopen(path, "w");
+    snprintf(body_path, sizeof(body_path), "%s/body.txt", base_dir);
+    FILE *f = fopen(body_path, "w");
     if (!f || fputs("{\"hello\":\"world\"}", f) < 0 || fclose(f) != 0)
         fail("cannot write body.txt");
+    atexit(remove_base_dir);
     return 0;
 }
 
