@@ -647,6 +647,14 @@ START_TEST(test_close_mid_response_is_a_read_error)
 }
 END_TEST
 
+/* Endless header lines: the parser stops at its header limit (80 KiB in http_parser) with a
+ * parse error; nothing is buffered, so memory does not grow with what the server sends. */
+START_TEST(test_endless_headers_are_a_parse_error)
+{
+    all_fail_as("/huge-headers", RUN_ERR_PARSE, 20);
+}
+END_TEST
+
 /* No Content-Length, not chunked, and the server keeps the connection open: the body ends only
  * at a close that never comes, so each request times out (as it must: there is no other end). */
 START_TEST(test_no_length_on_an_open_connection_times_out)
@@ -791,6 +799,7 @@ static Suite *it_suite(void)
     TCase *tf = tcase_create("faults");
     tcase_set_timeout(tf, 30);
     tcase_add_test(tf, test_close_mid_response_is_a_read_error);
+    tcase_add_test(tf, test_endless_headers_are_a_parse_error);
     tcase_add_test(tf, test_no_length_on_an_open_connection_times_out);
     tcase_add_test(tf, test_interim_answers_skipped_or_timed_out_and_101_refused);
     tcase_add_test(tf, test_port_closing_mid_run_counts_refusals_and_ends_on_time);

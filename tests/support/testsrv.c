@@ -170,6 +170,22 @@ static bool answer(struct testsrv *s, struct ts_conn *c, size_t hl)
         conn_drop(c, broken[i].then == RST);
         return false;
     }
+    if (!strcmp(path, "/huge-headers")) {
+        /* Header lines past any sane size (1 MiB), then the connection closes: a client must
+         * give up on them without buffering them. */
+        static const char status[] = "HTTP/1.1 200 OK\r\n";
+        char pad[1024];
+        memset(pad, 'a', sizeof(pad));
+        memcpy(pad, "X-Pad: ", 7);
+        memcpy(pad + sizeof(pad) - 2, "\r\n", 2);
+        put(c->fd, status, sizeof(status) - 1);
+        /* put() waits while the client reads; once it closes, each put fails at once. */
+        for (int i = 0; i < 1024; i++)
+            put(c->fd, pad, sizeof(pad));
+        atomic_fetch_add(&s->requests, 1);
+        conn_drop(c, false);
+        return false;
+    }
     if (!strcmp(path, "/interim-flood")) {
         /* 200 interim answers before the final one: the client skips them all. */
         static const char cont[] = "HTTP/1.1 100 Continue\r\n\r\n";
