@@ -149,30 +149,93 @@ tsan:
 check-layers:
 	@bash scripts/check-layers.sh
 
-# libFuzzer targets (tests/fuzz/): the response parser, the server's query and path handling, and
-# histogram deserialization (the result store's blobs; seeds written by gen_hist_seeds.c). Not
-# part of `make test`; FUZZ_SECONDS per target. Undefined behaviour stops the run like a crash.
+# libFuzzer targets (tests/fuzz/fuzz_<name>.c), README.md "Fuzzing": the response parser (whole
+# and split at every byte), the server's query and path handling per endpoint, histogram blobs,
+# scenario files, price tables (and the tier picker), points files (and capacity), run exports,
+# URLs, durations and counts, thresholds. Not part of `make test`. `make -jN fuzz` runs N targets
+# at a time, FUZZ_SECONDS each; each one's output goes to build-fuzz/fuzz_<name>.log and one
+# line per target is printed. Undefined behaviour stops a run like a crash; so does an input
+# that takes over 10 s (a hang) or an allocation over 512 MB (unbounded growth). A failing input
+# is saved as build-fuzz/fuzz_<name>-crash-<sha1>; rerun it with build-fuzz/fuzz_<name> FILE.
 FUZZ_SECONDS ?= 60
+FUZZ_TARGETS := parse query hist scenario prices points import url units metric
 FUZZ_FLAGS := -std=c11 -D_GNU_SOURCE -I. -g -O1 -fsanitize=fuzzer,address,undefined \
-	-fno-sanitize-recover=undefined
-# A crashing input is saved as build-fuzz/crash-<sha1>; rerun it with build-fuzz/fuzz_<x> FILE.
-FUZZ_RUN = -max_total_time=$(FUZZ_SECONDS) -artifact_prefix=build-fuzz/
-fuzz: fuzz-build
-	build-fuzz/fuzz_parse $(FUZZ_RUN) -max_len=4096 build-fuzz/corpus_parse tests/fuzz/seeds_parse
-	build-fuzz/fuzz_query $(FUZZ_RUN) build-fuzz/corpus_query
-	build-fuzz/fuzz_hist $(FUZZ_RUN) -max_len=4096 build-fuzz/corpus_hist build-fuzz/seeds_hist
+	-fno-sanitize-recover=undefined $(call pkg_cflags,libcjson)
+FUZZ_RUN = -max_total_time=$(FUZZ_SECONDS) -timeout=10 -malloc_limit_mb=512 -print_final_stats=1 \
+	-artifact_prefix=build-fuzz/fuzz_$*-
+CJSON_LIBS = $(call pkg_libs,libcjson)
+# What each target links besides its own source, its libFuzzer options and its seed directories
+# (build-fuzz/corpus_<name> comes first: libFuzzer adds what it finds there).
+FUZZ_SRC_parse := loadgen/parse.c common/text.c
+FUZZ_LIBS_parse := -lhttp_parser
+FUZZ_OPTS_parse := -max_len=1024
+FUZZ_SEEDS_parse := tests/fuzz/seeds_parse
+FUZZ_SRC_query := $(SRC_server) $(SRC_common)
+FUZZ_LIBS_query = -lcivetweb -lz -lm -lpthread $(CJSON_LIBS)
+FUZZ_SEEDS_query := tests/fuzz/seeds_query
+FUZZ_SRC_hist := common/hist.c
+FUZZ_LIBS_hist := -lm
+FUZZ_OPTS_hist := -max_len=4096
+FUZZ_SEEDS_hist := build-fuzz/seeds_hist
+FUZZ_SRC_scenario := loadgen/scenario.c loadgen/parse.c $(SRC_common)
+FUZZ_LIBS_scenario = -Wl,--wrap=file_read -lhttp_parser -lm -lpthread $(CJSON_LIBS)
+FUZZ_SEEDS_scenario := examples tests/fuzz/seeds_scenario
+FUZZ_SRC_prices := $(SRC_reports) $(SRC_common)
+FUZZ_LIBS_prices = -lm -lpthread $(CJSON_LIBS)
+FUZZ_OPTS_prices := -max_len=8192
+FUZZ_SEEDS_prices := data
+FUZZ_SRC_points := $(SRC_reports) $(SRC_common)
+FUZZ_LIBS_points = -lm -lpthread $(CJSON_LIBS)
+FUZZ_SEEDS_points := tests/fuzz/seeds_points
+FUZZ_SRC_import := $(SRC_reports) $(SRC_common)
+FUZZ_LIBS_import = -lm -lpthread $(CJSON_LIBS)
+FUZZ_OPTS_import := -max_len=65536
+FUZZ_SEEDS_import := build-fuzz/seeds_import
+FUZZ_SRC_url := loadgen/parse.c common/text.c
+FUZZ_LIBS_url := -lhttp_parser
+FUZZ_SEEDS_url := tests/fuzz/seeds_url
+FUZZ_SRC_units := common/units.c
+FUZZ_SEEDS_units := tests/fuzz/seeds_units
+FUZZ_SRC_metric := $(SRC_common)
+FUZZ_LIBS_metric := -lm -lpthread
+FUZZ_SEEDS_metric := tests/fuzz/seeds_metric
+FUZZ_BINS := $(FUZZ_TARGETS:%=build-fuzz/fuzz_%)
+# Seeds made by programs, so they follow the formats: histogram blobs and run exports.
+FUZZ_GEN := build-fuzz/gen_hist_seeds build-fuzz/gen_import_seeds
+.PHONY: fuzz-deps $(FUZZ_TARGETS:%=fuzz-run-%) FORCE
 
-fuzz-build:
+fuzz: $(FUZZ_TARGETS:%=fuzz-run-%)
+
+fuzz-build: $(FUZZ_BINS) build-fuzz/seeds_hist/.done build-fuzz/seeds_import/.done
+
+fuzz-deps:
 	@sh scripts/deps.sh clang libclang-rt-14-dev
-	@mkdir -p build-fuzz/corpus_parse build-fuzz/corpus_query build-fuzz/corpus_hist \
-		build-fuzz/seeds_hist
-	clang $(FUZZ_FLAGS) tests/fuzz/fuzz_parse.c loadgen/parse.c -lhttp_parser -o build-fuzz/fuzz_parse
-	clang $(FUZZ_FLAGS) tests/fuzz/fuzz_query.c $(SRC_server) $(SRC_common) -lcivetweb -lz -lm \
-		-lpthread -o build-fuzz/fuzz_query
-	clang $(FUZZ_FLAGS) tests/fuzz/fuzz_hist.c common/hist.c -lm -o build-fuzz/fuzz_hist
-	clang $(filter-out -fsanitize=fuzzer%,$(FUZZ_FLAGS)) -fsanitize=address,undefined \
-		tests/fuzz/gen_hist_seeds.c common/hist.c -lm -o build-fuzz/gen_hist_seeds
-	build-fuzz/gen_hist_seeds build-fuzz/seeds_hist
+	@mkdir -p build-fuzz $(FUZZ_TARGETS:%=build-fuzz/corpus_%)
+
+# Rebuilt every time (FORCE): a build takes seconds and this way no header change is missed.
+$(FUZZ_BINS): build-fuzz/fuzz_%: tests/fuzz/fuzz_%.c FORCE | fuzz-deps
+	@echo "  FUZZCC  $@"
+	$(Q)clang $(FUZZ_FLAGS) $< $(FUZZ_SRC_$*) $(FUZZ_LIBS_$*) -o $@
+
+build-fuzz/gen_hist_seeds: tests/fuzz/gen_hist_seeds.c FORCE | fuzz-deps
+	$(Q)clang $(filter-out -fsanitize=fuzzer%,$(FUZZ_FLAGS)) -fsanitize=address,undefined \
+		$< common/hist.c -lm -o $@
+build-fuzz/gen_import_seeds: tests/fuzz/gen_import_seeds.c FORCE | fuzz-deps
+	$(Q)clang $(filter-out -fsanitize=fuzzer%,$(FUZZ_FLAGS)) -fsanitize=address,undefined \
+		$< $(SRC_reports) $(SRC_common) -lm -lpthread $(CJSON_LIBS) -o $@
+build-fuzz/seeds_%/.done: build-fuzz/gen_%_seeds
+	@mkdir -p $(@D)
+	$(Q)$< $(@D) && touch $@
+
+$(FUZZ_TARGETS:%=fuzz-run-%): fuzz-run-%: fuzz-build
+	@echo "  FUZZ    $* for $(FUZZ_SECONDS)s (log: build-fuzz/fuzz_$*.log)"
+	@build-fuzz/fuzz_$* $(FUZZ_RUN) $(FUZZ_OPTS_$*) build-fuzz/corpus_$* $(FUZZ_SEEDS_$*) \
+		>build-fuzz/fuzz_$*.log 2>&1; status=$$?; \
+	runs=$$(sed -n 's/^stat::number_of_executed_units: *//p' build-fuzz/fuzz_$*.log); \
+	cov=$$(grep -o 'cov: [0-9]*' build-fuzz/fuzz_$*.log | tail -n 1); \
+	if [ $$status -eq 0 ]; then echo "  fuzz_$*: ok, $${runs:-?} inputs, $$cov"; else \
+	tail -n 40 build-fuzz/fuzz_$*.log; echo "  fuzz_$*: FAILED (exit $$status), input saved" \
+	"as build-fuzz/fuzz_$*-*"; exit 1; fi
 
 # Every part's sources and headers (PARTS, so cli/ and console/ too) and the tests'. Both tools
 # run even when the first complains, so one run shows every finding.

@@ -611,9 +611,9 @@ int cli_ab(int argc, char **argv)
     ab_print_banner(stdout, &view);
     fflush(stdout);
     cli_signals_install();
-    cli_raise_fd_limit(cfg.connections);
     struct lg_run *run;
-    if (lg_start(&cfg, &run, err, sizeof(err)) < 0) {
+    if (cli_raise_fd_limit(cfg.connections, cfg.threads, err, sizeof(err)) != 0 ||
+        lg_start(&cfg, &run, err, sizeof(err)) < 0) {
         printf("\n");
         fflush(stdout);
         fprintf(stderr, "tierbench ab: %s\n", err);

@@ -96,7 +96,9 @@ extern const char cli_common_usage[];
 
 /* Saves r in the result store (unless no_save), sets r->id, then writes the JSON form when asked
  * (even when saving failed: the numbers must not be lost), and prints "Run N saved to PATH" on
- * stderr. Returns 0, or -1 with a reason in err. */
+ * stderr. Returns 0, or -1 with one line in err: "run not saved: PATH: ..." or "JSON result not
+ * written: FILE: No space left on device" (the store's failure when both failed). A JSON file is
+ * written beside FILE and renamed over it, so a failed write leaves an earlier FILE untouched. */
 int cli_finish(const struct cli_save_opts *opts, struct run_result *r, char *err, size_t errlen);
 /* Copies label and tier into r and calls cli_finish; a failure is a warning on stderr. Returns
  * 0, or -1 when the run could not be saved or written. */
@@ -126,9 +128,13 @@ struct cli_screen_opts {
 };
 void cli_screen_opts(bool force_ascii, struct cli_screen_opts *out);
 
-/* Thousands of connections need thousands of descriptors: raises the soft limit toward the hard
- * one rather than fail with EMFILE (counted as connect errors) on a default 1024. */
-void cli_raise_fd_limit(unsigned connections);
+/* Thousands of connections need thousands of descriptors: raises the soft RLIMIT_NOFILE toward
+ * connections + 256 (at most the hard limit). When even connections + threads + CLI_FD_RESERVE
+ * cannot be had, returns -1 with one line in err ("5000 connections need 5034 open files, but
+ * the limit is 1024 (hard limit 1024): raise it (ulimit -n 5034) or use fewer connections"):
+ * the commands refuse to start rather than run with most connections failing on EMFILE. */
+#define CLI_FD_RESERVE 32
+int cli_raise_fd_limit(unsigned connections, unsigned threads, char *err, size_t errlen);
 
 /* Called about every 100 ms while a run goes, on the command's thread. */
 typedef void cli_progress_fn(void *arg, uint64_t requests_done, uint64_t elapsed_us);

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -95,7 +96,7 @@ int cli_common_finish(const struct cli_common_opts *o, struct run_result *r)
     char err[256] = "";
     if (cli_finish(&o->save, r, err, sizeof(err)) == 0)
         return 0;
-    fprintf(stderr, "warning: run not saved: %s\n", err);
+    fprintf(stderr, "warning: %s\n", err);
     return -1;
 }
 
@@ -115,11 +116,10 @@ struct db *cli_store_open(const char *db_path, char *err, size_t errlen)
 
 static int save(const struct cli_save_opts *opts, struct run_result *r, char *err, size_t errlen)
 {
-    struct db *db = cli_store_open(opts->db_path, err, errlen);
-    if (!db)
-        return -1;
-    if (db_run_insert(db, r) != 0) {
-        snprintf(err, errlen, "%s", db_errmsg(db));
+    char why[1024];
+    struct db *db = cli_store_open(opts->db_path, why, sizeof(why));
+    if (!db || db_run_insert(db, r) != 0) {
+        snprintf(err, errlen, "run not saved: %s", db ? db_errmsg(db) : why);
         db_close(db);
         return -1;
     }
@@ -137,16 +137,33 @@ static int write_json(const char *json_path, const struct run_result *r, char *e
         }
         return 0;
     }
-    FILE *f = fopen(json_path, "w");
+    /* A regular file (or a new one) is written beside it and renamed over it once complete, so
+     * a failed write (a full disk) leaves no half document and an earlier file as it was.
+     * Anything else (/dev/stdout, a pipe) is written in place. */
+    struct stat st;
+    bool in_place = stat(json_path, &st) == 0 && !S_ISREG(st.st_mode);
+    char tmp[4200];
+    snprintf(tmp, sizeof(tmp), "%s.tmp-%ld", json_path, (long)getpid());
+    const char *target = in_place ? json_path : tmp;
+    FILE *f = fopen(target, "w");
     if (!f) {
-        snprintf(err, errlen, "%s: %s", json_path, strerror(errno));
+        snprintf(err, errlen, "JSON result not written: %s: %s", json_path, strerror(errno));
         return -1;
     }
-    int rc = rpt_run_json_write(r, f);
-    if (fclose(f) != 0)
+    int rc = rpt_run_json_write(r, f), why = errno;
+    if (fclose(f) != 0 && rc == 0) {
         rc = -1;
-    if (rc != 0)
-        snprintf(err, errlen, "%s: cannot write the JSON result", json_path);
+        why = errno;
+    }
+    if (rc == 0 && !in_place && rename(tmp, json_path) != 0) {
+        rc = -1;
+        why = errno;
+    }
+    if (rc != 0) {
+        if (!in_place)
+            unlink(tmp);
+        snprintf(err, errlen, "JSON result not written: %s: %s", json_path, strerror(why));
+    }
     return rc;
 }
 
@@ -261,14 +278,30 @@ struct cons_rescue *cli_rescue(void)
     return &rescue;
 }
 
-void cli_raise_fd_limit(unsigned connections)
+int cli_raise_fd_limit(unsigned connections, unsigned threads, char *err, size_t errlen)
 {
-    struct rlimit rl;
+    /* A socket per connection and an epoll descriptor per worker thread; stdio, the store, the
+     * JSON file and the resolver fit in the reserve. */
+    rlim_t need = (rlim_t)connections + threads + CLI_FD_RESERVE;
     rlim_t want = (rlim_t)connections + 256;
-    if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < want) {
+    if (want < need)
+        want = need;
+    struct rlimit rl;
+    if (getrlimit(RLIMIT_NOFILE, &rl) != 0)
+        return 0; /* cannot tell: run, and let EMFILE show as connect errors */
+    if (rl.rlim_cur < want) {
         rl.rlim_cur = rl.rlim_max == RLIM_INFINITY || rl.rlim_max > want ? want : rl.rlim_max;
         setrlimit(RLIMIT_NOFILE, &rl);
+        getrlimit(RLIMIT_NOFILE, &rl);
     }
+    if (rl.rlim_cur >= need)
+        return 0;
+    snprintf(err, errlen,
+             "%u connections need %llu open files, but the limit is %llu (hard limit %llu): "
+             "raise it (ulimit -n %llu) or use fewer connections",
+             connections, (unsigned long long)need, (unsigned long long)rl.rlim_cur,
+             (unsigned long long)rl.rlim_max, (unsigned long long)need);
+    return -1;
 }
 
 static bool interrupted_cb(void *arg)

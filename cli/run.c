@@ -262,6 +262,17 @@ int cli_run(int argc, char **argv)
         lg_scenario_free(&sc);
         return 0;
     }
+    /* Every stage's descriptors are checked before the first one runs, so a stage cannot fail
+     * halfway through the scenario on the limit. */
+    for (size_t i = 0; i < sc.nstages; i++) {
+        struct lg_config cfg;
+        lg_scenario_stage_config(&sc, i, &cfg);
+        if (cli_raise_fd_limit(cfg.connections, cfg.threads, err, sizeof(err)) != 0) {
+            fprintf(stderr, "tierbench run: stage %zu: %s\n", i + 1, err);
+            lg_scenario_free(&sc);
+            return 1;
+        }
+    }
     /* With --json -, stdout carries the JSON document only. */
     FILE *out = o.common.save.json_path && !strcmp(o.common.save.json_path, "-") ? stderr : stdout;
     cli_signals_install();
@@ -287,9 +298,9 @@ int cli_run(int argc, char **argv)
         else
             fprintf(stderr, "stage %zu/%zu: %s, %u connections\n", i + 1, sc.nstages, d,
                     cfg.connections);
-        cli_raise_fd_limit(cfg.connections);
         struct lg_run *run;
-        if (lg_start(&cfg, &run, err, sizeof(err)) != 0) {
+        if (cli_raise_fd_limit(cfg.connections, cfg.threads, err, sizeof(err)) != 0 ||
+            lg_start(&cfg, &run, err, sizeof(err)) != 0) {
             fprintf(stderr, "tierbench run: stage %zu: %s\n", i + 1, err);
             status = 1;
             goto done;

@@ -265,8 +265,8 @@ static int step_run(const struct lg_config *cfg, struct run_result *r,
 {
     char err[512];
     struct lg_run *run;
-    cli_raise_fd_limit(cfg->connections);
-    if (lg_start(cfg, &run, err, sizeof(err)) != 0) {
+    if (cli_raise_fd_limit(cfg->connections, cfg->threads, err, sizeof(err)) != 0 ||
+        lg_start(cfg, &run, err, sizeof(err)) != 0) {
         fprintf(stderr, "tierbench sweep: %s\n", err);
         return -1;
     }
@@ -317,6 +317,13 @@ int cli_sweep(int argc, char **argv)
     struct server_view before, after;
     if (o.server_stats && server_read(&o, &before, err, sizeof(err)) != 0) {
         fprintf(stderr, "tierbench sweep: --server-stats: %s\n", err);
+        return 1;
+    }
+    /* The largest step's descriptors are checked before the first step runs. */
+    unsigned max_conns = o.open_loop ? (unsigned)o.connections : (unsigned)o.steps[o.nsteps - 1];
+    if (cli_raise_fd_limit(max_conns, (unsigned)(o.threads < max_conns ? o.threads : max_conns),
+                           err, sizeof(err)) != 0) {
+        fprintf(stderr, "tierbench sweep: %s\n", err);
         return 1;
     }
     struct db *db = NULL;

@@ -271,10 +271,11 @@ int cli_wrk(int argc, char **argv)
         .keep_alive = true,
     };
     cli_signals_install();
-    cli_raise_fd_limit(cfg.connections);
-    /* Like wrk, a bad or unresolvable target fails before the "Running" header. */
+    /* Like wrk, a bad or unresolvable target fails before the "Running" header; so does a
+     * descriptor limit too low for -c. */
     struct lg_run *run;
-    if (lg_start(&cfg, &run, err, sizeof(err)) < 0) {
+    if (cli_raise_fd_limit(cfg.connections, cfg.threads, err, sizeof(err)) != 0 ||
+        lg_start(&cfg, &run, err, sizeof(err)) < 0) {
         fprintf(stderr, "tierbench wrk: %s\n", err);
         return 1;
     }

@@ -10,6 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/text.h"
+
 static int fail(char *err, size_t errlen, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 static int fail(char *err, size_t errlen, const char *fmt, ...)
@@ -18,6 +20,8 @@ static int fail(char *err, size_t errlen, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(err, errlen, fmt, ap);
     va_end(ap);
+    if (errlen)
+        text_one_line(err); /* messages quote the input, which may hold control characters */
     return -1;
 }
 
@@ -110,6 +114,8 @@ int metric_threshold_parse(const char *text, struct metric_threshold *out, char 
                         (int)name_len, name);
         limit *= units[u].ms;
         end += strlen(units[u].unit);
+        if (!isfinite(limit)) /* "p99<1e308s" overflows once in milliseconds */
+            return fail(err, errlen, "%s", usage);
     }
     while (isspace((unsigned char)*end))
         end++;

@@ -13,6 +13,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 static const char *const migrations[DB_SCHEMA_VERSION] = {
     /* 0 -> 1: runs, their status counts, errors by class and per-second timeline; groups. */
@@ -145,9 +146,53 @@ void db_set_err(struct db *db, const char *fmt, ...)
     va_end(ap);
 }
 
+/* True when path exists and this process may not write it (as root only a read-only file
+ * system says so). */
+static bool not_writable(const char *path)
+{
+    return access(path, F_OK) == 0 && access(path, W_OK) != 0;
+}
+
+/* What SQLite's message leaves out for the errors a user can fix, as " (...)", or "": which
+ * file or directory cannot be written, or the system's reason ("No space left on device")
+ * behind a "disk I/O error". The store writes the file and, in WAL mode, PATH-wal and
+ * PATH-shm beside it, so the directory must be writable too. */
+static void sql_err_cause(const struct db *db, char *buf, size_t len)
+{
+    int code = sqlite3_errcode(db->sql) & 0xff;
+    int sys = sqlite3_system_errno(db->sql);
+    buf[0] = '\0';
+    if (code != SQLITE_READONLY && code != SQLITE_CANTOPEN && code != SQLITE_IOERR &&
+        code != SQLITE_FULL && code != SQLITE_PERM)
+        return;
+    char dir[sizeof(db->path)], shm[sizeof(db->path) + 8];
+    snprintf(dir, sizeof(dir), "%s", db->path);
+    char *slash = strrchr(dir, '/');
+    if (!slash)
+        snprintf(dir, sizeof(dir), ".");
+    else
+        *(slash == dir ? slash + 1 : slash) = '\0';
+    snprintf(shm, sizeof(shm), "%s-shm", db->path);
+    if (code == SQLITE_FULL || sys == ENOSPC || sys == EDQUOT)
+        snprintf(buf, len, " (%s)", strerror(sys ? sys : ENOSPC));
+    else if (not_writable(db->path))
+        snprintf(buf, len, " (the file is read-only)");
+    else if (not_writable(dir))
+        snprintf(buf, len,
+                 " (the directory %s is not writable; the store needs its -wal and "
+                 "-shm files beside it)",
+                 dir);
+    else if (not_writable(shm))
+        snprintf(buf, len, " (%s is read-only, left by a read-only open: delete it)", shm);
+    else if (sys)
+        snprintf(buf, len, " (%s)", strerror(sys));
+}
+
 void db_set_sql_err(struct db *db, const char *what)
 {
-    db_set_err(db, "%s: %s: %s", db->path, what, sqlite3_errmsg(db->sql));
+    char cause[sizeof(db->path) + 128];
+    sql_err_cause(db, cause, sizeof(cause));
+    db_set_err(db, "%s: %s: %s%s", db->path, what, sqlite3_errmsg(db->sql), cause);
 }
 
 int db_default_path(char *buf, size_t len)
@@ -204,7 +249,9 @@ int db_exec(struct db *db, const char *sql, const char *what)
 {
     char *msg = NULL;
     if (sqlite3_exec(db->sql, sql, NULL, NULL, &msg) != SQLITE_OK) {
-        db_set_err(db, "%s: %s: %s", db->path, what, msg ? msg : sqlite3_errmsg(db->sql));
+        char cause[sizeof(db->path) + 128];
+        sql_err_cause(db, cause, sizeof(cause));
+        db_set_err(db, "%s: %s: %s%s", db->path, what, msg ? msg : sqlite3_errmsg(db->sql), cause);
         sqlite3_free(msg);
         return -1;
     }
@@ -232,15 +279,23 @@ fail:
     return -1;
 }
 
-/* Checks that the file is empty or ours, and not newer than this binary. */
+/* Checks that the file is empty or ours, and not newer than this binary. The three reads share
+ * one read transaction: another process creating the store between them would otherwise show a
+ * file with tables and a version but no application_id yet. */
 static int check_identity(struct db *db)
 {
     int64_t app_id, version, ntables;
-    if (query_int(db, "PRAGMA application_id", &app_id) ||
-        query_int(db, "PRAGMA user_version", &version) ||
-        query_int(db, "SELECT count(*) FROM sqlite_master", &ntables)) {
+    int rc = db_exec(db, "BEGIN", "cannot read the file");
+    if (rc == 0)
+        rc = query_int(db, "PRAGMA application_id", &app_id) ||
+             query_int(db, "PRAGMA user_version", &version) ||
+             query_int(db, "SELECT count(*) FROM sqlite_master", &ntables);
+    if (rc == 0)
+        rc = db_exec(db, "COMMIT", "cannot read the file");
+    if (rc != 0) {
         if (sqlite3_errcode(db->sql) == SQLITE_NOTADB)
             db_set_err(db, "%s: not a tierbench result store (not a SQLite database)", db->path);
+        sqlite3_exec(db->sql, "ROLLBACK", NULL, NULL, NULL);
         return -1;
     }
     if (app_id == 0 && version == 0 && ntables == 0)
@@ -292,6 +347,20 @@ fail:
     return -1;
 }
 
+/* Removes path and its -wal and -shm when path is empty (nothing was stored in it). */
+static void remove_if_empty(const char *path)
+{
+    struct stat st;
+    if (stat(path, &st) != 0 || st.st_size != 0)
+        return;
+    char side[4096 + 8];
+    snprintf(side, sizeof(side), "%s-wal", path);
+    unlink(side);
+    snprintf(side, sizeof(side), "%s-shm", path);
+    unlink(side);
+    unlink(path);
+}
+
 struct db *db_open_version(const char *path, int version, char *err, size_t errlen)
 {
     if (version < 1 || version > DB_SCHEMA_VERSION) {
@@ -306,10 +375,15 @@ struct db *db_open_version(const char *path, int version, char *err, size_t errl
     snprintf(db->path, sizeof(db->path), "%s", path);
     if (make_parent_dirs(path, err, errlen))
         goto fail_quiet;
+    /* A file this open creates and then cannot make a store of (a full disk) is removed, so a
+     * failed save leaves nothing behind. */
+    bool existed = access(path, F_OK) == 0;
     int rc = sqlite3_open_v2(path, &db->sql, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL);
     if (rc != SQLITE_OK) {
-        db_set_err(db, "%s: cannot open: %s", path,
-                   db->sql ? sqlite3_errmsg(db->sql) : sqlite3_errstr(rc));
+        if (db->sql)
+            db_set_sql_err(db, "cannot open");
+        else
+            db_set_err(db, "%s: cannot open: %s", path, sqlite3_errstr(rc));
         goto fail;
     }
     sqlite3_busy_timeout(db->sql, DB_BUSY_TIMEOUT_MS);
@@ -326,6 +400,10 @@ struct db *db_open_version(const char *path, int version, char *err, size_t errl
     return db;
 fail:
     snprintf(err, errlen, "%s", db->err);
+    db_close(db);
+    if (!existed)
+        remove_if_empty(path);
+    return NULL;
 fail_quiet:
     db_close(db);
     return NULL;

@@ -31,13 +31,18 @@ long lg_request_build(const struct lg_url *url, const struct lg_request *rq, boo
  * skipped; HEAD, 204 and 304 responses have no body; a body without length ends at EOF. */
 struct lg_parse {
     http_parser hp;
-    int status;          /* status of the final response, once headers_done */
-    bool head;           /* the request was HEAD: the response has no body */
-    bool headers_done;   /* the final response's headers are complete */
-    bool done;           /* the final response is complete */
-    bool keep_alive;     /* the connection may carry another request (valid once done) */
-    bool want_server;    /* capture the Server header into server[] */
-    bool in_server;      /* parsing the Server header's value */
+    int status;        /* status of the final response, once headers_done */
+    bool head;         /* the request was HEAD: the response has no body */
+    bool headers_done; /* the final response's headers are complete */
+    bool done;         /* the final response is complete */
+    bool keep_alive;   /* the connection may carry another request (valid once done) */
+    bool want_server;  /* capture the Server header into server[] */
+    bool in_server;    /* parsing the Server header's value */
+    /* A header name may arrive in pieces (one per read): how much of it matched "Server", and
+     * whether the last callback was a name (a value callback starts the next header). */
+    uint8_t hdr_name_len;
+    bool hdr_name_ok;
+    bool hdr_in_name;
     uint64_t body_bytes; /* body bytes of the final response */
     char server[128];
 };

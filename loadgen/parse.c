@@ -2,16 +2,27 @@
  * once before a run, and the response parser (http_parser, the parser wrk uses, with the rules
  * a client needs on top: skip 1xx, no body for HEAD/204/304, close-delimited bodies).
  * Read lg_int.h for the contracts; engine.c drives these per connection. */
+#include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
+#include "common/text.h"
 #include "loadgen/lg_int.h"
+
+/* No space, control character or DEL: what may stand in a request line or a Host header. */
+static bool url_chars_ok(const char *s, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if ((unsigned char)s[i] <= ' ' || s[i] == 0x7f)
+            return false;
+    return true;
+}
 
 int lg_url_parse(const char *url, struct lg_url *out, char *err, size_t errlen)
 {
     memset(out, 0, sizeof(*out));
-    const char *p;
+    const char *p, *why;
     if (!strncasecmp(url, "http://", 7)) {
         p = url + 7;
         out->port = 80;
@@ -20,13 +31,17 @@ int lg_url_parse(const char *url, struct lg_url *out, char *err, size_t errlen)
         out->https = true;
         out->port = 443;
     } else {
-        snprintf(err, errlen, "invalid URL '%s': expected http://host[:port]/path", url);
-        return -1;
+        why = "expected http://host[:port]/path";
+        goto bad;
     }
     size_t hlen = strcspn(p, ":/?#");
     if (hlen == 0 || hlen >= sizeof(out->host)) {
-        snprintf(err, errlen, "invalid URL '%s': missing or too long host", url);
-        return -1;
+        why = "missing or too long host";
+        goto bad;
+    }
+    if (!url_chars_ok(p, hlen)) {
+        why = "space or control character in host";
+        goto bad;
     }
     memcpy(out->host, p, hlen);
     out->host[hlen] = '\0';
@@ -36,8 +51,8 @@ int lg_url_parse(const char *url, struct lg_url *out, char *err, size_t errlen)
         char *end;
         unsigned long port = strtoul(p, &end, 10);
         if (end == p || port == 0 || port > 65535 || (*end && *end != '/' && *end != '?')) {
-            snprintf(err, errlen, "invalid URL '%s': bad port", url);
-            return -1;
+            why = "bad port";
+            goto bad;
         }
         out->port = (unsigned)port;
         out->port_explicit = true;
@@ -48,14 +63,12 @@ int lg_url_parse(const char *url, struct lg_url *out, char *err, size_t errlen)
     const char *frag = strchr(p, '#');
     size_t plen = frag ? (size_t)(frag - p) : strlen(p);
     if (plen + 2 > sizeof(out->path)) {
-        snprintf(err, errlen, "invalid URL '%s': path too long", url);
-        return -1;
+        why = "path too long";
+        goto bad;
     }
-    for (size_t i = 0; i < plen; i++) {
-        if ((unsigned char)p[i] <= ' ') {
-            snprintf(err, errlen, "invalid URL '%s': space or control character in path", url);
-            return -1;
-        }
+    if (!url_chars_ok(p, plen)) {
+        why = "space or control character in path";
+        goto bad;
     }
     if (plen == 0 || p[0] == '?') {
         out->path[0] = '/';
@@ -71,6 +84,12 @@ int lg_url_parse(const char *url, struct lg_url *out, char *err, size_t errlen)
     else
         snprintf(out->hostport, sizeof(out->hostport), "%s:%u", out->host, out->port);
     return 0;
+bad:
+    /* The URL is quoted as given, less its control characters: the message stays one line. */
+    snprintf(err, errlen, "invalid URL '%s': %s", url, why);
+    if (errlen)
+        text_one_line(err);
+    return -1;
 }
 
 /* Appends to buf; returns false when it does not fit. */
@@ -138,6 +157,11 @@ static int on_headers_complete(http_parser *hp)
 {
     struct lg_parse *p = hp->data;
     p->in_server = false;
+    p->hdr_in_name = false;
+    /* This client never asks to switch protocols: a 101 is not HTTP it can follow (and
+     * http_parser would stop parsing at it, leaving the rest of the stream unread). */
+    if (hp->status_code == 101)
+        return -1;
     /* 1 tells http_parser the response has no body whatever its headers say: true of
      * interim (1xx), 204 and 304 responses and of any answer to HEAD (RFC 9112 6.3);
      * http_parser itself would read a 304's Content-Length worth of body. */
@@ -176,22 +200,42 @@ static int on_message_complete(http_parser *hp)
 static int on_header_field(http_parser *hp, const char *at, size_t len)
 {
     struct lg_parse *p = hp->data;
-    /* Header names may arrive split across reads; the Server capture only needs the common
-     * case of a whole name, and only for the first response of a thread. */
-    p->in_server = p->want_server && len == 6 && !strncasecmp(at, "Server", 6);
+    /* A name may come in pieces when a read ends inside it: match "Server" across them, so
+     * the capture does not depend on where the reads split the response. */
+    if (!p->hdr_in_name) {
+        p->hdr_in_name = true;
+        p->in_server = false;
+        p->hdr_name_len = 0;
+        p->hdr_name_ok = p->want_server;
+    }
+    for (size_t i = 0; i < len && p->hdr_name_ok; i++) {
+        if (p->hdr_name_len >= 6 || tolower((unsigned char)at[i]) != "server"[p->hdr_name_len])
+            p->hdr_name_ok = false;
+        else
+            p->hdr_name_len++;
+    }
     return 0;
 }
 
 static int on_header_value(http_parser *hp, const char *at, size_t len)
 {
     struct lg_parse *p = hp->data;
+    if (p->hdr_in_name) {
+        p->hdr_in_name = false;
+        p->in_server = p->want_server && p->hdr_name_ok && p->hdr_name_len == 6;
+    }
     if (!p->in_server)
         return 0;
+    /* Control bytes (a NUL among them) become '?': the value is printed (ab's Server Software)
+     * and measured with strlen, so a NUL would make the capture depend on where reads split. */
     size_t have = strlen(p->server);
     size_t room = sizeof(p->server) - 1 - have;
     if (len > room)
         len = room;
-    memcpy(p->server + have, at, len);
+    for (size_t i = 0; i < len; i++) {
+        unsigned char c = (unsigned char)at[i];
+        p->server[have + i] = c < 0x20 || c == 0x7f ? '?' : (char)c;
+    }
     p->server[have + len] = '\0';
     return 0;
 }

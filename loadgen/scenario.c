@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "common/file.h"
+#include "common/text.h"
 #include "common/units.h"
 #include "loadgen/lg_int.h"
 
@@ -29,6 +30,8 @@ static int fail(char *err, size_t errlen, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(err, errlen, fmt, ap);
     va_end(ap);
+    if (errlen)
+        text_one_line(err); /* messages quote the input, which may hold control characters */
     return -1;
 }
 

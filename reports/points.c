@@ -2,6 +2,7 @@
  * concurrency and throughput (optionally latency, errors, offered rate, server CPU) measured
  * elsewhere. The caller reads the file (common/file.h); this parses the text. Contract and the
  * column names: reports.h, rpt_points_parse. */
+#include "common/text.h"
 #include "reports/reports.h"
 
 #include <ctype.h>
@@ -283,7 +284,9 @@ static int parse_row(const char *name, size_t lineno, const struct field *f, con
             want = "a number";
         } else {
             v *= c->scale;
-            if (c->kind == PC_N && !(v > 0))
+            if (!isfinite(v)) /* "1e306" seconds is finite, in microseconds it is not */
+                want = "a number";
+            else if (c->kind == PC_N && !(v > 0))
                 want = "a number > 0";
             else if (c->kind == PC_ERRORS && !(v >= 0 && v <= 1))
                 want = c->scale == 1 ? "a fraction from 0 to 1" : "a percentage from 0 to 100";
@@ -407,6 +410,8 @@ int rpt_points_parse(const char *text, size_t len, const char *name, struct rpt_
     }
     return 0;
 fail:
+    if (errlen)
+        text_one_line(err); /* headings and fields are quoted as written */
     rpt_points_free(out);
     return -1;
 }

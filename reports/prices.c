@@ -11,6 +11,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "common/text.h"
+
 /* Limits that only catch mistakes (a price in cents, a memory size in MB), not real offers. */
 #define MAX_VCPU       1024.0
 #define MAX_MEMORY_GB  (64.0 * 1024.0)
@@ -27,6 +29,8 @@ static int fail(char *err, size_t errlen, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(err, errlen, fmt, ap);
     va_end(ap);
+    if (errlen)
+        text_one_line(err); /* messages quote the input, which may hold control characters */
     return -1;
 }
 

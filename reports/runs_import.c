@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/text.h"
 #include "reports/reports.h"
 
 struct reader {
@@ -31,6 +32,7 @@ static void bad(struct reader *rd, const char *key, const char *fmt, ...)
     vsnprintf(why, sizeof(why), fmt, ap);
     va_end(ap);
     snprintf(rd->err, rd->errlen, "%s%s%s: %s", rd->path, key ? "." : "", key ? key : "", why);
+    text_one_line(rd->err);
 }
 
 static const cJSON *field(const cJSON *obj, const char *key)
@@ -49,6 +51,14 @@ static uint64_t get_u64(struct reader *rd, const cJSON *obj, const char *key)
         return 0;
     }
     return (uint64_t)v->valuedouble;
+}
+
+/* A count in a JSON object of counts: a whole number in [0, 1.8e19], so it converts to
+ * uint64_t exactly (a larger double would be undefined behaviour). */
+static bool count_ok(const cJSON *v)
+{
+    return cJSON_IsNumber(v) && v->valuedouble >= 0 && v->valuedouble <= 1.8e19 &&
+           v->valuedouble == floor(v->valuedouble);
 }
 
 static double get_num(struct reader *rd, const cJSON *obj, const char *key)
@@ -146,13 +156,20 @@ static void read_errors(struct reader *rd, const cJSON *run, struct run_result *
     for (int i = 0; i < RUN_ERR__COUNT && by_errno; i++) {
         const cJSON *cls = field(by_errno, run_err_names[i]);
         const cJSON *e;
+        /* Only an object's members have names: an array here would give NULL ones. */
+        if (cls && !cJSON_IsObject(cls)) {
+            bad(rd, "errors_by_errno", "%s: expected an object of errno counts", run_err_names[i]);
+            return;
+        }
         cJSON_ArrayForEach(e, cls)
         {
             int code = -1;
             char *end;
             long num = strtol(e->string, &end, 10);
-            if (*e->string && !*end)
+            if (*e->string && !*end && num >= 0 && num < RUN_ERRNO_MAX)
                 code = (int)num;
+            else if (*e->string && !*end)
+                code = RUN_ERRNO_MAX; /* a number, but out of range: refused below */
             for (int k = 1; code < 0 && k < RUN_ERRNO_MAX; k++) {
 #if defined(__GLIBC__) && (__GLIBC__ > 2 || (__GLIBC__ == 2 && __GLIBC_MINOR__ >= 32))
                 const char *name = strerrorname_np(k);
@@ -160,7 +177,7 @@ static void read_errors(struct reader *rd, const cJSON *run, struct run_result *
                     code = k;
 #endif
             }
-            if (code < 0 || code >= RUN_ERRNO_MAX || !cJSON_IsNumber(e) || e->valuedouble < 0) {
+            if (code < 0 || code >= RUN_ERRNO_MAX || !count_ok(e)) {
                 bad(rd, "errors_by_errno", "%s.%s: unknown errno or a bad count", run_err_names[i],
                     e->string);
                 return;
@@ -172,12 +189,16 @@ static void read_errors(struct reader *rd, const cJSON *run, struct run_result *
 
 static void read_status(struct reader *rd, const cJSON *run, struct run_result *r)
 {
-    const cJSON *e;
-    cJSON_ArrayForEach(e, field(run, "status"))
+    const cJSON *e, *status = field(run, "status");
+    if (status && !cJSON_IsNull(status) && !cJSON_IsObject(status)) {
+        bad(rd, "status", "expected an object of counts by HTTP code");
+        return;
+    }
+    cJSON_ArrayForEach(e, status)
     {
         char *end;
         long code = strtol(e->string, &end, 10);
-        if (*end || code < 0 || code > 999 || !cJSON_IsNumber(e) || e->valuedouble < 0) {
+        if (!*e->string || *end || code < 0 || code > 999 || !count_ok(e)) {
             bad(rd, "status", "\"%s\": expected an HTTP code and a count", e->string);
             return;
         }
@@ -202,13 +223,19 @@ static void read_timeline(struct reader *rd, const cJSON *run, struct run_result
         char key[48], where[64];
         snprintf(key, sizeof(key), "timeline[%zu]", i++);
         snprintf(where, sizeof(where), "%s.latency_hist", key);
+        /* Bounded before the conversions to integers, which are undefined out of range. */
         const cJSON *unix_s = field(e, "unix_s");
-        if (!cJSON_IsNumber(unix_s)) {
-            bad(rd, key, "unix_s: expected a number");
+        if (!cJSON_IsNumber(unix_s) || !(fabs(unix_s->valuedouble) <= 1e15)) {
+            bad(rd, key, "unix_s: expected a Unix time in seconds");
+            return;
+        }
+        double duration_s = get_num(rd, e, "duration_s");
+        if (!(duration_s <= 1e6)) {
+            bad(rd, key, "duration_s: expected the seconds of the second it covers");
             return;
         }
         struct sample s = {.second = (int64_t)unix_s->valuedouble,
-                           .duration_us = (uint64_t)(get_num(rd, e, "duration_s") * 1e6 + 0.5),
+                           .duration_us = (uint64_t)(duration_s * 1e6 + 0.5),
                            .requests = get_u64(rd, e, "requests"),
                            .errors = get_u64(rd, e, "errors"),
                            .bytes = get_u64(rd, e, "bytes"),

@@ -11,6 +11,7 @@
 #include "common/hist.h"
 #include "common/jsonw.h"
 #include "common/metric.h"
+#include "common/text.h"
 #include "common/run.h"
 #include "common/units.h"
 #include "common/window.h"
@@ -591,6 +592,28 @@ START_TEST(test_thresholds_evaluate_every_metric)
 }
 END_TEST
 
+/* Regression (fuzz_metric): "p99<1e308s" is finite in seconds but not in milliseconds; it was
+ * accepted with an infinite limit. A message that quotes the input stays one line. */
+START_TEST(test_threshold_parse_refuses_overflowing_limits_in_one_line)
+{
+    struct metric_threshold t;
+    char err[256];
+    ck_assert_int_eq(metric_threshold_parse("p99<1e308s", &t, err, sizeof(err)), -1);
+    ck_assert_int_eq(metric_threshold_parse("p99_ms < 1e309", &t, err, sizeof(err)), -1);
+    ck_assert_int_eq(metric_threshold_parse("p99_ms < 2\x1b[0m", &t, err, sizeof(err)), -1);
+    ck_assert_ptr_null(strchr(err, '\n'));
+    ck_assert_ptr_nonnull(strstr(err, "unexpected \"?[0m\""));
+}
+END_TEST
+
+START_TEST(test_text_one_line_replaces_control_characters)
+{
+    char s[] = "a\nb\r\x1b[2J\x7f\tz \xc3\xa9";
+    text_one_line(s);
+    ck_assert_str_eq(s, "a?b??[2J??z \xc3\xa9");
+}
+END_TEST
+
 START_TEST(test_threshold_parse_refuses_garbage)
 {
     struct metric_threshold t;
@@ -735,6 +758,8 @@ int main(void)
     tcase_add_test(tc, test_duration_parse_accepts_units_and_refuses_bare_numbers);
     tcase_add_test(tc, test_si_and_time_arguments);
     tcase_add_test(tc, test_file_read_whole_file_and_clear_error);
+    tcase_add_test(tc, test_threshold_parse_refuses_overflowing_limits_in_one_line);
+    tcase_add_test(tc, test_text_one_line_replaces_control_characters);
     tcase_add_test(tc, test_thresholds_evaluate_every_metric);
     tcase_add_test(tc, test_threshold_parse_refuses_garbage);
     tcase_add_test(tc, test_merge_sums_counts_and_merges_histograms);

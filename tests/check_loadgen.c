@@ -200,6 +200,60 @@ START_TEST(test_parse_captures_server_header_when_wanted)
 }
 END_TEST
 
+/* Regression (fuzz_parse): the Server header was captured only when its name arrived in one
+ * read; a read ending inside "Server" lost it. Every split must capture the same value. */
+START_TEST(test_parse_server_header_captured_at_any_split)
+{
+    const char *r =
+        "HTTP/1.1 200 OK\r\nX-A: b\r\nServer: nginx/1.22.1\r\nContent-Length: 0\r\n\r\n";
+    size_t n = strlen(r);
+    for (size_t at = 1; at < n; at++) {
+        struct lg_parse p;
+        memset(&p, 0, sizeof(p));
+        p.want_server = true;
+        lg_parse_init(&p);
+        lg_parse_next(&p, false);
+        ck_assert_int_eq(lg_parse_feed(&p, r, at), (long)at);
+        ck_assert_int_eq(lg_parse_feed(&p, r + at, n - at), (long)(n - at));
+        ck_assert(p.done);
+        ck_assert_msg(!strcmp(p.server, "nginx/1.22.1"), "split at %zu: \"%s\"", at, p.server);
+    }
+}
+END_TEST
+
+/* Regression (fuzz_parse): a NUL in the Server value ended the captured string when the value
+ * came whole, but not when it came in pieces; control bytes are now captured as '?'. */
+START_TEST(test_parse_server_header_with_control_bytes_same_whole_or_split)
+{
+    static const char r[] = "HTTP/1.1 200 OK\r\nServer:\0\xc8 x\r\nContent-Length: 0\r\n\r\n";
+    size_t n = sizeof(r) - 1;
+    for (size_t piece = n; piece >= 1; piece = piece == n ? 1 : 0) {
+        struct lg_parse p;
+        memset(&p, 0, sizeof(p));
+        p.want_server = true;
+        lg_parse_init(&p);
+        lg_parse_next(&p, false);
+        for (size_t at = 0; at < n; at += piece)
+            ck_assert_int_ge(lg_parse_feed(&p, r + at, piece < n - at ? piece : n - at), 0);
+        ck_assert(p.done);
+        ck_assert_str_eq(p.server, "?\xc8 x");
+    }
+}
+END_TEST
+
+/* A 101 answers a request to switch protocols, which this client never sends: it is a protocol
+ * error, not a response with status 0 (http_parser would also stop reading at it). */
+START_TEST(test_parse_unasked_101_is_an_error)
+{
+    struct lg_parse p;
+    memset(&p, 0, sizeof(p));
+    const char *r =
+        "HTTP/1.1 101 Switching Protocols\r\nUpgrade: h2c\r\nConnection: Upgrade\r\n\r\n";
+    ck_assert_int_eq(feed_all(&p, r, false), -1);
+    ck_assert(!p.done);
+}
+END_TEST
+
 /* Many responses of every framing back to back on one connection, fed in random-sized pieces
  * (a fixed seed): each must come out with its status and body length, in order. */
 START_TEST(test_parse_stream_of_mixed_responses_random_splits)
@@ -300,6 +354,24 @@ START_TEST(test_url_parse_rejects_bad_urls)
 }
 END_TEST
 
+/* Regression (fuzz_url): a host with CR LF was accepted and went into the Host header as is
+ * (a header injection), and a DEL in the path went into the request line; the message quoted
+ * the URL with its newlines. Both are refused now, in one line. */
+START_TEST(test_url_parse_refuses_control_characters_in_one_line)
+{
+    struct lg_url u;
+    char err[256];
+    ck_assert_int_eq(lg_url_parse("http://h\r\nX-Injected: 1/", &u, err, sizeof(err)), -1);
+    ck_assert_ptr_nonnull(strstr(err, "host"));
+    ck_assert_ptr_null(strpbrk(err, "\r\n"));
+    ck_assert_int_eq(lg_url_parse("http://a b/", &u, err, sizeof(err)), -1);
+    ck_assert_int_eq(lg_url_parse("http://h/a\x7f", &u, err, sizeof(err)), -1);
+    ck_assert_ptr_nonnull(strstr(err, "path"));
+    ck_assert_int_eq(lg_url_parse("ftp://x\n\x1b[2J/", &u, err, sizeof(err)), -1);
+    ck_assert_str_eq(err, "invalid URL 'ftp://x??[2J/': expected http://host[:port]/path");
+}
+END_TEST
+
 START_TEST(test_request_build_default_and_replaced_headers)
 {
     struct lg_url u;
@@ -340,11 +412,15 @@ static Suite *loadgen_suite(void)
     tcase_add_test(tp, test_parse_next_response_on_same_connection);
     tcase_add_test(tp, test_parse_rejects_garbage);
     tcase_add_test(tp, test_parse_captures_server_header_when_wanted);
+    tcase_add_test(tp, test_parse_server_header_captured_at_any_split);
+    tcase_add_test(tp, test_parse_unasked_101_is_an_error);
+    tcase_add_test(tp, test_parse_server_header_with_control_bytes_same_whole_or_split);
     tcase_add_test(tp, test_parse_stream_of_mixed_responses_random_splits);
     suite_add_tcase(s, tp);
     TCase *tw = tcase_create("wire");
     tcase_add_test(tw, test_url_parse_defaults_and_ports);
     tcase_add_test(tw, test_url_parse_rejects_bad_urls);
+    tcase_add_test(tw, test_url_parse_refuses_control_characters_in_one_line);
     tcase_add_test(tw, test_request_build_default_and_replaced_headers);
     suite_add_tcase(s, tw);
     return s;

@@ -890,6 +890,18 @@ static const char *parse_err(const char *text)
     return err;
 }
 
+/* Regression (fuzz_points): a value finite as written but not once scaled to the column's unit
+ * ("1e306" seconds in microseconds) was accepted as infinity; headings quoted in messages could
+ * carry a newline. */
+START_TEST(test_points_parse_refuses_values_that_overflow_their_unit)
+{
+    const char *err = parse_err("n\tx\tp99_s\n1\t10\t1e306\n");
+    ck_assert_msg(strstr(err, "points.tsv:2: p99_s: expected a number") != NULL, "%s", err);
+    err = parse_err("n,x\n1,\x1b[2J\n");
+    ck_assert_msg(strstr(err, "got \"?[2J\"") != NULL, "%s", err);
+}
+END_TEST
+
 START_TEST(test_points_parse_the_cisco_file)
 {
     struct rpt_points p = load_cisco();
@@ -1091,6 +1103,7 @@ int main(void)
     tc = tcase_create("points");
     tcase_set_timeout(tc, 30);
     tcase_add_test(tc, test_points_parse_the_cisco_file);
+    tcase_add_test(tc, test_points_parse_refuses_values_that_overflow_their_unit);
     tcase_add_test(tc, test_points_parse_csv_with_optional_columns_comments_and_crlf);
     tcase_add_test(tc, test_points_parse_separators_and_latency_headings);
     tcase_add_test(tc, test_points_parse_errors_name_line_and_column);

@@ -390,6 +390,70 @@ START_TEST(test_export_import_round_trip_keeps_every_field)
 }
 END_TEST
 
+/* The export of one fixture run with one member of its first run replaced (cJSON_ReplaceItem...
+ * on "runs[0].<parent>.<key>", parent NULL for the run itself, item NULL to delete), imported. */
+static int import_with(const char *parent, const char *key, cJSON *item, char *err, size_t errlen)
+{
+    struct run_result r;
+    fixture_run(&r, 2, 100, 200);
+    char *text = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&text, &len);
+    ck_assert_int_eq(rpt_runs_export(&r, 1, f), 0);
+    fclose(f);
+    run_result_free(&r);
+    cJSON *doc = cJSON_Parse(text);
+    free(text);
+    ck_assert_ptr_nonnull(doc);
+    cJSON *run = cJSON_GetArrayItem(cJSON_GetObjectItem(doc, "runs"), 0);
+    cJSON *obj = parent ? cJSON_GetObjectItem(run, parent) : run;
+    if (!strcmp(parent ? parent : "", "timeline"))
+        obj = cJSON_GetArrayItem(obj, 0);
+    ck_assert_ptr_nonnull(obj);
+    ck_assert(cJSON_ReplaceItemInObject(obj, key, item));
+    text = cJSON_PrintUnformatted(doc);
+    cJSON_Delete(doc);
+    struct run_result *back = NULL;
+    size_t n = 0;
+    int rc = rpt_runs_import(text, &back, &n, err, errlen);
+    cJSON_free(text);
+    for (size_t i = 0; i < n; i++)
+        run_result_free(&back[i]);
+    free(back);
+    return rc;
+}
+
+/* Regressions (fuzz_import): an array where an object of counts belongs gave members without
+ * names (a NULL dereference); counts and times beyond what the integers hold were converted
+ * anyway (undefined behaviour: 2e125 into a uint64_t). Each is now one line naming the path. */
+START_TEST(test_import_refuses_counts_and_times_out_of_range)
+{
+    char err[256];
+    ck_assert_int_eq(import_with(NULL, "status", cJSON_Parse("[7]"), err, sizeof(err)), -1);
+    ck_assert_str_eq(err, "runs[0].status: expected an object of counts by HTTP code");
+    ck_assert_int_eq(import_with(NULL, "status", cJSON_Parse("{\"200\": 2e125}"), err, sizeof(err)),
+                     -1);
+    ck_assert_ptr_nonnull(strstr(err, "runs[0].status: \"200\""));
+    ck_assert_int_eq(
+        import_with("errors_by_errno", "connect", cJSON_Parse("[1]"), err, sizeof(err)), -1);
+    ck_assert_ptr_nonnull(strstr(err, "expected an object of errno counts"));
+    ck_assert_int_eq(import_with("errors_by_errno", "connect", cJSON_Parse("{\"4294967407\": 1}"),
+                                 err, sizeof(err)),
+                     -1);
+    ck_assert_int_eq(
+        import_with("errors_by_errno", "connect", cJSON_Parse("{\"5\": 1e300}"), err, sizeof(err)),
+        -1);
+    ck_assert_int_eq(import_with("timeline", "unix_s", cJSON_CreateNumber(1e300), err, sizeof(err)),
+                     -1);
+    ck_assert_str_eq(err, "runs[0].timeline[0]: unix_s: expected a Unix time in seconds");
+    ck_assert_int_eq(
+        import_with("timeline", "duration_s", cJSON_CreateNumber(1e300), err, sizeof(err)), -1);
+    ck_assert_ptr_null(strchr(err, '\n'));
+    /* The same document unchanged imports. */
+    ck_assert_int_eq(import_with(NULL, "label", cJSON_CreateString("ok"), err, sizeof(err)), 0);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("reports_json");
@@ -404,6 +468,7 @@ int main(void)
     tcase_add_test(tc, test_run_json_write_appends_newline);
     tcase_add_test(tc, test_error_rate_counts_status_errors_once);
     tcase_add_test(tc, test_export_import_round_trip_keeps_every_field);
+    tcase_add_test(tc, test_import_refuses_counts_and_times_out_of_range);
     suite_add_tcase(s, tc);
     return ck_run(s);
 }

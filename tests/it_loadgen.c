@@ -5,10 +5,16 @@
  * checked with a stall; snapshots of a running run; two runs in one process. The CLI layouts are
  * checked in it_loadgen_cli.c. */
 #include <check.h>
+#include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "common/clock.h"
 #include "loadgen/loadgen.h"
@@ -608,6 +614,163 @@ START_TEST(test_lg_stop_ends_run_with_partial_results)
 }
 END_TEST
 
+/* ---- faults: what a broken or vanishing server does to a run. Each ends in counted errors and
+ * the run ends on time. ---- */
+
+/* A run of n requests on 2 connections against path: every one fails, counted as `cls`. */
+static void all_fail_as(const char *path, int cls, uint64_t n)
+{
+    start_srv(0);
+    struct lg_config cfg = base_cfg(path, 2, n);
+    cfg.timeout_us = 300000;
+    struct run_result r;
+    uint64_t t0 = clock_now_us();
+    run_ok(&cfg, &r);
+    ck_assert_msg(
+        r.requests == 0 && r.errors[cls] == n && run_errors_total(&r) == n,
+        "%s: %llu requests, errors connect %llu read %llu write %llu timeout %llu "
+        "parse %llu",
+        path, (unsigned long long)r.requests, (unsigned long long)r.errors[RUN_ERR_CONNECT],
+        (unsigned long long)r.errors[RUN_ERR_READ], (unsigned long long)r.errors[RUN_ERR_WRITE],
+        (unsigned long long)r.errors[RUN_ERR_TIMEOUT], (unsigned long long)r.errors[RUN_ERR_PARSE]);
+    ck_assert_uint_eq(r.requests_sent, n);
+    ck_assert_uint_lt(clock_now_us() - t0, 5000000);
+    run_result_free(&r);
+    testsrv_stop(srv);
+}
+
+/* The server closes (FIN or reset) in the middle of a body: a failed request, never a response
+ * with a short body, and never resent. */
+START_TEST(test_close_mid_response_is_a_read_error)
+{
+    all_fail_as("/cut", RUN_ERR_READ, 100);
+    all_fail_as("/cut-chunked", RUN_ERR_READ, 100);
+    all_fail_as("/cut-reset", RUN_ERR_READ, 100);
+}
+END_TEST
+
+/* Endless header lines: the parser stops at its header limit (80 KiB in http_parser) with a
+ * parse error; nothing is buffered, so memory does not grow with what the server sends. */
+START_TEST(test_endless_headers_are_a_parse_error)
+{
+    all_fail_as("/huge-headers", RUN_ERR_PARSE, 20);
+}
+END_TEST
+
+/* No Content-Length, not chunked, and the server keeps the connection open: the body ends only
+ * at a close that never comes, so each request times out (as it must: there is no other end). */
+START_TEST(test_no_length_on_an_open_connection_times_out)
+{
+    all_fail_as("/nolength", RUN_ERR_TIMEOUT, 6);
+}
+END_TEST
+
+/* Interim answers: a 102 that never gets its final answer times out; 200 "100 Continue" before
+ * the answer are all skipped; an unasked 101 is a parse error. */
+START_TEST(test_interim_answers_skipped_or_timed_out_and_101_refused)
+{
+    all_fail_as("/interim", RUN_ERR_TIMEOUT, 6);
+    all_fail_as("/101", RUN_ERR_PARSE, 100);
+    check_framing("/interim-flood", "GET", 5, 200);
+}
+END_TEST
+
+static void *stop_later(void *arg)
+{
+    clock_sleep_us(400000);
+    testsrv_stop(arg);
+    return NULL;
+}
+
+/* The target's port closes 0.4 s into a 1.2 s run (listener and every connection closed): the
+ * requests before it count, the rest fail as refused connections, and the run ends on time. */
+START_TEST(test_port_closing_mid_run_counts_refusals_and_ends_on_time)
+{
+    struct testsrv *s = testsrv_start(NULL);
+    ck_assert_ptr_nonnull(s);
+    char u[128];
+    snprintf(u, sizeof(u), "http://127.0.0.1:%u/fixed", testsrv_port(s));
+    struct lg_config cfg = {.url = u,
+                            .threads = 2,
+                            .connections = 8,
+                            .duration_us = 1200000,
+                            .timeout_us = 300000,
+                            .keep_alive = true};
+    pthread_t t;
+    pthread_create(&t, NULL, stop_later, s);
+    struct run_result r;
+    uint64_t t0 = clock_now_us();
+    run_ok(&cfg, &r);
+    uint64_t took = clock_now_us() - t0;
+    pthread_join(t, NULL);
+    ck_assert_uint_gt(r.requests, 100);
+    ck_assert_uint_gt(r.errors[RUN_ERR_CONNECT], 10);
+    /* Refused (ECONNREFUSED), all but a connect racing the listener's close (then reset). */
+    ck_assert_uint_ge(r.errno_counts[RUN_ERR_CONNECT][111] + 8, r.errors[RUN_ERR_CONNECT]);
+    /* Per connection: the request in flight when its connection closed, and one more sent on a
+     * connection the kernel accepted into the backlog just before the listener closed (reset
+     * then). Everything after is refused. */
+    ck_assert_uint_le(r.errors[RUN_ERR_READ] + r.errors[RUN_ERR_WRITE], 3 * 8);
+    ck_assert_msg(took < 1600000, "took %llu us", (unsigned long long)took);
+    ck_assert(r.duration_s <= 1.25);
+    run_result_free(&r);
+}
+END_TEST
+
+/* Fewer descriptors than connections: the library runs anyway and counts each socket() that
+ * fails as a connect error with EMFILE (the commands refuse to start instead: cli/common.c).
+ * The server is in another process, so only the client's sockets count against the limit. */
+START_TEST(test_fd_limit_below_connections_counts_emfile)
+{
+    int fds[2];
+    ck_assert_int_eq(pipe(fds), 0);
+    pid_t pid = fork();
+    ck_assert_int_ge(pid, 0);
+    if (pid == 0) {
+        struct testsrv *s = testsrv_start(NULL);
+        unsigned port = s ? testsrv_port(s) : 0;
+        if (write(fds[1], &port, sizeof(port)) != sizeof(port))
+            _exit(1);
+        for (;;)
+            pause(); /* until the test kills it */
+    }
+    unsigned port = 0;
+    ck_assert_int_eq(read(fds[0], &port, sizeof(port)), (int)sizeof(port));
+    ck_assert_uint_gt(port, 0);
+    char u[128];
+    snprintf(u, sizeof(u), "http://127.0.0.1:%u/fixed", port);
+    struct rlimit old, low;
+    ck_assert_int_eq(getrlimit(RLIMIT_NOFILE, &old), 0);
+    /* What is open now, plus 20: room for the run's epoll descriptor and a few sockets. */
+    int open_now = 0;
+    for (int fd = 0; fd < 1024; fd++)
+        open_now += fcntl(fd, F_GETFD) != -1;
+    low = old;
+    low.rlim_cur = (rlim_t)open_now + 20;
+    ck_assert_int_eq(setrlimit(RLIMIT_NOFILE, &low), 0);
+    struct lg_config cfg = {.url = u,
+                            .threads = 1,
+                            .connections = 64,
+                            .duration_us = 500000,
+                            .timeout_us = 300000,
+                            .keep_alive = true};
+    struct run_result r;
+    char err[256];
+    uint64_t t0 = clock_now_us();
+    int rc = lg_run(&cfg, &r, err, sizeof(err));
+    uint64_t took = clock_now_us() - t0;
+    setrlimit(RLIMIT_NOFILE, &old);
+    kill(pid, SIGKILL);
+    waitpid(pid, NULL, 0);
+    ck_assert_msg(rc == 0, "lg_run: %s", err);
+    ck_assert_uint_gt(r.requests, 100); /* the connections that got a socket work */
+    ck_assert_uint_gt(r.errors[RUN_ERR_CONNECT], 40);
+    ck_assert_uint_eq(r.errno_counts[RUN_ERR_CONNECT][EMFILE], r.errors[RUN_ERR_CONNECT]);
+    ck_assert_msg(took < 1200000, "took %llu us", (unsigned long long)took);
+    run_result_free(&r);
+}
+END_TEST
+
 static Suite *it_suite(void)
 {
     Suite *s = suite_create("it_loadgen");
@@ -635,6 +798,15 @@ static Suite *it_suite(void)
     tcase_add_test(tc, test_snapshot_while_running);
     tcase_add_test(tc, test_two_runs_at_once_and_in_turn);
     suite_add_tcase(s, tc);
+    TCase *tf = tcase_create("faults");
+    tcase_set_timeout(tf, 30);
+    tcase_add_test(tf, test_close_mid_response_is_a_read_error);
+    tcase_add_test(tf, test_endless_headers_are_a_parse_error);
+    tcase_add_test(tf, test_no_length_on_an_open_connection_times_out);
+    tcase_add_test(tf, test_interim_answers_skipped_or_timed_out_and_101_refused);
+    tcase_add_test(tf, test_port_closing_mid_run_counts_refusals_and_ends_on_time);
+    tcase_add_test(tf, test_fd_limit_below_connections_counts_emfile);
+    suite_add_tcase(s, tf);
     TCase *tr = tcase_create("rate");
     tcase_set_timeout(tr, 30);
     tcase_add_test(tr, test_constant_rate_2000_for_5s_sends_10000);

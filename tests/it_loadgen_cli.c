@@ -392,6 +392,26 @@ static int count_lines(const char *s)
     return n;
 }
 
+/* A descriptor limit below what -c needs, that cannot be raised (ulimit -n sets the hard limit
+ * too): one line naming the numbers, exit 1, before anything is sent. */
+START_TEST(test_fd_limit_below_connections_fails_with_one_line)
+{
+    static const char *const cmds[] = {
+        "ulimit -n 64 && exec \"$0\" wrk -c 100 -d 1s --no-save http://127.0.0.1:1/",
+        "ulimit -n 64 && exec \"$0\" ab -n 200 -c 100 --no-save http://127.0.0.1:1/",
+    };
+    for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++) {
+        char *err = NULL;
+        char *argv[] = {"sh", "-c", (char *)cmds[i], (char *)tb(), NULL};
+        ck_assert_int_eq(run_cmd(argv, NULL, &err, 0, 5000), 1);
+        ck_assert_msg(strstr(err, "100 connections need") != NULL, "%s", err);
+        ck_assert_ptr_nonnull(strstr(err, "but the limit is 64 (hard limit 64)"));
+        ck_assert_int_eq(count_lines(err), 1);
+        free(err);
+    }
+}
+END_TEST
+
 START_TEST(test_bad_input_fails_with_one_line)
 {
     char *err = NULL;
@@ -771,6 +791,7 @@ static Suite *cli_suite(void)
     TCase *te = tcase_create("behaviour");
     tcase_set_timeout(te, 30);
     tcase_add_test(te, test_bad_input_fails_with_one_line);
+    tcase_add_test(te, test_fd_limit_below_connections_fails_with_one_line);
     tcase_add_test(te, test_sigint_prints_partial_report);
     tcase_add_test(te, test_wrk_rate_prints_wrk2_percentiles);
     tcase_add_test(te, test_ab_writes_csv_and_gnuplot_files);

@@ -142,6 +142,57 @@ static bool answer(struct testsrv *s, struct ts_conn *c, size_t hl)
         c->stalled = true;
         return true;
     }
+    /* Broken answers: each is counted as a response written. */
+    static const struct {
+        const char *path, *bytes;
+        enum { KEEP, STALL, FIN, RST } then;
+    } broken[] = {
+        {"/cut", "HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\nhello", FIN},
+        {"/cut-chunked", "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n",
+         FIN},
+        {"/cut-reset", "HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\nhello", RST},
+        {"/nolength", "HTTP/1.1 200 OK\r\nServer: testsrv\r\n\r\nhello", STALL},
+        {"/interim", "HTTP/1.1 102 Processing\r\n\r\n", STALL},
+        {"/101", "HTTP/1.1 101 Switching Protocols\r\nUpgrade: h2c\r\nConnection: Upgrade\r\n\r\n",
+         STALL},
+    };
+    for (size_t i = 0; i < sizeof(broken) / sizeof(broken[0]); i++) {
+        if (strcmp(path, broken[i].path) != 0)
+            continue;
+        put(c->fd, broken[i].bytes, strlen(broken[i].bytes));
+        atomic_fetch_add(&s->requests, 1);
+        if (broken[i].then == STALL) {
+            c->stalled = true;
+            return true;
+        }
+        if (broken[i].then == FIN)
+            shutdown(c->fd, SHUT_WR);
+        conn_drop(c, broken[i].then == RST);
+        return false;
+    }
+    if (!strcmp(path, "/huge-headers")) {
+        /* Header lines past any sane size (1 MiB), then the connection closes: a client must
+         * give up on them without buffering them. */
+        static const char status[] = "HTTP/1.1 200 OK\r\n";
+        char pad[1024];
+        memset(pad, 'a', sizeof(pad));
+        memcpy(pad, "X-Pad: ", 7);
+        memcpy(pad + sizeof(pad) - 2, "\r\n", 2);
+        put(c->fd, status, sizeof(status) - 1);
+        /* put() waits while the client reads; once it closes, each put fails at once. */
+        for (int i = 0; i < 1024; i++)
+            put(c->fd, pad, sizeof(pad));
+        atomic_fetch_add(&s->requests, 1);
+        conn_drop(c, false);
+        return false;
+    }
+    if (!strcmp(path, "/interim-flood")) {
+        /* 200 interim answers before the final one: the client skips them all. */
+        static const char cont[] = "HTTP/1.1 100 Continue\r\n\r\n";
+        for (int i = 0; i < 200; i++)
+            put(c->fd, cont, sizeof(cont) - 1);
+        path[0] = '\0'; /* then the default answer below */
+    }
     if (!strncmp(path, "/delay", 6) && c->due_us == 0) {
         const char *q = strstr(path, "ms=");
         c->due_us = now_us() + (q ? strtoull(q + 3, NULL, 10) : 0) * 1000u + 1;

@@ -10,6 +10,14 @@
  *   /reset         closes with a TCP reset without answering
  *   /drop          closes (FIN) without answering
  *   /stall         never answers
+ *   /cut           headers announcing 100 bytes, 5 of them, then closes (FIN) mid-response
+ *   /cut-chunked   headers and one chunk of a chunked body, then closes
+ *   /cut-reset     headers announcing 100 bytes, 5 of them, then a TCP reset
+ *   /nolength      200 with neither Content-Length nor chunked, and keeps the connection open
+ *   /interim       "102 Processing" and never the final answer
+ *   /interim-flood 200 "100 Continue" answers, then 200 "hello"
+ *   /101           an unasked "101 Switching Protocols", then nothing
+ *   /huge-headers  a status line and up to 1 MiB of header lines, then closes
  * HEAD of any path gets the headers only. Every close_every-th response carries
  * "Connection: close" and the server closes. With stray_byte every response is followed by
  * one byte more than it announced (a broken server, or a body on a HEAD answer).
